@@ -1,0 +1,146 @@
+/**
+ * The model catalog: the base models Code Assist serves today (Gemini CLI's list, see
+ * ../shared/spec/code-assist-wire.md §7) plus the variant suffixes the original gateway
+ * advertised. Pure data and pure functions; extra ids come from config (EXTRA_MODELS).
+ */
+
+/** How a model family is told how much to think. */
+export type ThinkingProfile =
+  | { kind: 'none' }
+  /** Gemini 2.5 and 3 Pro: an integer `thinkingBudget`; -1 = dynamic. */
+  | { kind: 'budget'; off: number; minimal: number | null; max: number; high: number }
+  /** Gemini 3 Flash family: `thinkingLevel` (MINIMAL | LOW | MEDIUM | HIGH). */
+  | { kind: 'level' };
+
+export interface BaseModel {
+  id: string;
+  displayName: string;
+  description: string;
+  inputTokenLimit: number;
+  outputTokenLimit: number;
+  thinking: ThinkingProfile;
+  /** Image-output models get neither thinking nor search variants. */
+  imageOutput?: boolean;
+  preview?: boolean;
+}
+
+const BUDGET_FLASH: ThinkingProfile = { kind: 'budget', off: 0, minimal: 0, max: 24576, high: 24576 };
+const BUDGET_PRO_25: ThinkingProfile = { kind: 'budget', off: 128, minimal: 128, max: 32768, high: 32768 };
+const BUDGET_PRO_3: ThinkingProfile = { kind: 'budget', off: 128, minimal: 128, max: 45000, high: 45000 };
+const LEVEL: ThinkingProfile = { kind: 'level' };
+
+const MILLION = 1_048_576;
+
+export const BASE_MODELS: readonly BaseModel[] = [
+  { id: 'gemini-2.5-pro', displayName: 'Gemini 2.5 Pro', description: 'Stable Gemini 2.5 Pro: the strongest 2.5 model for reasoning and code.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_PRO_25 },
+  { id: 'gemini-2.5-flash', displayName: 'Gemini 2.5 Flash', description: 'Stable Gemini 2.5 Flash: fast mid-size multimodal model.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_FLASH },
+  { id: 'gemini-2.5-flash-lite', displayName: 'Gemini 2.5 Flash-Lite', description: 'Stable Gemini 2.5 Flash-Lite: the smallest, cheapest 2.5 model.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_FLASH },
+  { id: 'gemini-2.5-flash-image-preview', displayName: 'Gemini 2.5 Flash Image Preview', description: 'Gemini 2.5 Flash with image output.', inputTokenLimit: 32768, outputTokenLimit: 32768, thinking: { kind: 'none' }, imageOutput: true, preview: true },
+  { id: 'gemini-3-pro-preview', displayName: 'Gemini 3 Pro Preview', description: 'Preview of Gemini 3 Pro.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_PRO_3, preview: true },
+  { id: 'gemini-3.1-pro-preview', displayName: 'Gemini 3.1 Pro Preview', description: 'Preview of Gemini 3.1 Pro.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_PRO_3, preview: true },
+  { id: 'gemini-3-flash-preview', displayName: 'Gemini 3 Flash Preview', description: 'Preview of Gemini 3 Flash.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL, preview: true },
+  { id: 'gemini-3.1-flash-lite', displayName: 'Gemini 3.1 Flash-Lite', description: 'Gemini 3.1 Flash-Lite: fast helper model.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL },
+];
+
+export type ThinkingVariant = 'default' | 'none' | 'max';
+
+export interface ResolvedModel {
+  /** What the client asked for, without a `models/` prefix (echoed back in responses). */
+  requested: string;
+  /** The id sent upstream to Code Assist. */
+  base: string;
+  search: boolean;
+  thinking: ThinkingVariant;
+  info: BaseModel;
+}
+
+export interface CatalogEntry {
+  id: string;
+  displayName: string;
+  description: string;
+  base: BaseModel;
+  search: boolean;
+  thinking: ThinkingVariant;
+}
+
+const SUFFIXES = ['-search', '-nothinking', '-maxthinking'] as const;
+
+/** A profile for ids that are not in the table (EXTRA_MODELS or a newer model a client names). */
+export function guessBaseModel(id: string): BaseModel {
+  const thinking: ThinkingProfile = id.includes('image')
+    ? { kind: 'none' }
+    : id.startsWith('gemini-3') ? (id.includes('pro') ? BUDGET_PRO_3 : LEVEL)
+      : id.includes('pro') ? BUDGET_PRO_25
+        : id.startsWith('gemini-2.5') ? BUDGET_FLASH
+          : { kind: 'none' };
+  return { id, displayName: id, description: `Gemini model ${id}`, inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking, imageOutput: id.includes('image') };
+}
+
+export class ModelCatalog {
+  private readonly baseById: Map<string, BaseModel>;
+  readonly entries: readonly CatalogEntry[];
+  private readonly entryById: Map<string, CatalogEntry>;
+
+  constructor(extraModelIds: readonly string[] = []) {
+    const bases = [...BASE_MODELS];
+    for (const id of extraModelIds) {
+      if (!bases.some((model) => model.id === id)) bases.push(guessBaseModel(id));
+    }
+    this.baseById = new Map(bases.map((model) => [model.id, model]));
+    this.entries = bases.flatMap((model) => variantsOf(model));
+    this.entryById = new Map(this.entries.map((entry) => [entry.id, entry]));
+  }
+
+  /** Catalog entry for an advertised id (base or variant), or undefined. */
+  get(id: string): CatalogEntry | undefined {
+    return this.entryById.get(stripModelsPrefix(id));
+  }
+
+  /**
+   * Splits variant suffixes off a requested id, in any order and combination
+   * (`gemini-2.5-pro-search-maxthinking`, `gemini-2.5-pro-maxthinking-search`). Returns undefined
+   * when the base is not a known model: we answer 404 rather than forward junk upstream.
+   */
+  resolve(requestedId: string): ResolvedModel | undefined {
+    const requested = stripModelsPrefix(requestedId.trim());
+    let base = requested;
+    let search = false;
+    let thinking: ThinkingVariant = 'default';
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const suffix of SUFFIXES) {
+        if (base.endsWith(suffix) && base.length > suffix.length) {
+          base = base.slice(0, -suffix.length);
+          changed = true;
+          if (suffix === '-search') search = true;
+          else if (thinking === 'default') thinking = suffix === '-nothinking' ? 'none' : 'max';
+          else return undefined; // both -nothinking and -maxthinking
+        }
+      }
+    }
+    const info = this.baseById.get(base);
+    if (!info) return undefined;
+    if (thinking !== 'default' && info.thinking.kind === 'none') return undefined;
+    return { requested, base, search, thinking, info };
+  }
+}
+
+export function stripModelsPrefix(id: string): string {
+  return id.startsWith('models/') ? id.slice('models/'.length) : id;
+}
+
+function variantsOf(model: BaseModel): CatalogEntry[] {
+  const entries: CatalogEntry[] = [{ id: model.id, displayName: model.displayName, description: model.description, base: model, search: false, thinking: 'default' }];
+  if (model.imageOutput) return entries;
+  entries.push({ id: `${model.id}-search`, displayName: `${model.displayName} with Google Search`, description: `${model.description} (includes Google Search grounding)`, base: model, search: true, thinking: 'default' });
+  if (model.thinking.kind === 'none') return entries;
+  for (const search of [false, true]) {
+    const searchSuffix = search ? '-search' : '';
+    const searchName = search ? ' with Google Search' : '';
+    entries.push(
+      { id: `${model.id}${searchSuffix}-nothinking`, displayName: `${model.displayName}${searchName} (No Thinking)`, description: `${model.description} (thinking disabled)`, base: model, search, thinking: 'none' },
+      { id: `${model.id}${searchSuffix}-maxthinking`, displayName: `${model.displayName}${searchName} (Max Thinking)`, description: `${model.description} (maximum thinking budget)`, base: model, search, thinking: 'max' },
+    );
+  }
+  return entries;
+}
