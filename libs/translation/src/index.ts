@@ -1,4 +1,6 @@
 export * from './errors';
 export * from './gemini/types';
+export * from './gemini/native-defaults';
 export * from './models/catalog';
 export * from './models/thinking';
+export * from './code-assist/envelope';

@@ -1,0 +1,38 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Logger as PinoLogger } from 'pino';
+import { loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
+import { PinoNestLogger, type GatewayConfig } from '@app/common';
+import { GatewayModule } from './gateway.module';
+
+export interface CreateGatewayOptions {
+  config: GatewayConfig;
+  logger: PinoLogger;
+  /** Pre-loaded credentials; loaded from config when omitted. */
+  credentials?: LoadedCredentials;
+  geminiHome?: string;
+}
+
+/** Builds the app without listening, so main.ts and the tests share one wiring. */
+export async function createGatewayApp(options: CreateGatewayOptions): Promise<NestFastifyApplication> {
+  const credentials = options.credentials ?? (await loadGoogleCredentials({
+    credentialsJson: options.config.google.credentialsJson,
+    credentialsFile: options.config.google.credentialsFile,
+    geminiHome: options.geminiHome,
+  }));
+  const adapter = new FastifyAdapter({
+    bodyLimit: options.config.http.maxBodyBytes,
+    trustProxy: true,
+    // Clients (and nginx) keep connections open; the idle timeout must outlast long thinking pauses.
+    keepAliveTimeout: 75_000,
+    requestTimeout: 0,
+    return503OnClosing: true,
+    logger: false,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options.config, credentials), adapter, {
+    logger: new PinoNestLogger(options.logger),
+    abortOnError: false,
+  });
+  return app;
+}

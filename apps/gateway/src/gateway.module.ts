@@ -1,0 +1,28 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AuthModule, ClientKeyGuard, type LoadedCredentials } from '@app/auth';
+import { ConfigModule, GatewayExceptionFilter, type GatewayConfig } from '@app/common';
+import { HealthModule } from '@app/health';
+import { UpstreamModule } from '@app/upstream';
+import { GeminiController } from './gemini/gemini.controller';
+import { GeminiService } from './gemini/gemini.service';
+import { RootController } from './root.controller';
+import { ModelCatalogService } from './shared/model-catalog.provider';
+
+/** Composition root: wires config, auth, upstream and the HTTP surfaces. */
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig, credentials: LoadedCredentials): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [ConfigModule.forRoot(config), AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
+      controllers: [RootController, GeminiController],
+      providers: [
+        ModelCatalogService,
+        GeminiService,
+        { provide: APP_GUARD, useExisting: ClientKeyGuard },
+        { provide: APP_FILTER, useClass: GatewayExceptionFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { StreamResponseWriter, TruncatedStreamError, googleErrorBody, toGatewayError, type GatewayError } from '@app/common';
+import { applyNativeDefaults, type GenerateContentRequest, type GenerateContentResponse } from '@app/translation';
+import { UpstreamService, isAbort } from '@app/upstream';
+import { ModelCatalogService } from '../shared/model-catalog.provider';
+
+export type NativeStreamFormat = 'sse' | 'json-array';
+
+/**
+ * The Gemini-native pipe: the client's body passes through with defaults only where it set
+ * nothing; Google's answers come back unwrapped from the Code Assist envelope.
+ */
+@Injectable()
+export class GeminiService {
+  private readonly logger = new Logger('gemini');
+
+  constructor(private readonly upstream: UpstreamService, private readonly catalog: ModelCatalogService) {}
+
+  async generate(modelId: string, body: GenerateContentRequest, signal: AbortSignal): Promise<GenerateContentResponse> {
+    const model = this.catalog.require(modelId);
+    return this.upstream.generate({ model: model.base, request: applyNativeDefaults(body, model), signal });
+  }
+
+  async countTokens(modelId: string, contents: GenerateContentRequest['contents'], signal: AbortSignal): Promise<{ totalTokens: number }> {
+    const model = this.catalog.require(modelId);
+    return this.upstream.countTokens({ model: model.base, contents, signal });
+  }
+
+  /**
+   * Streams to the raw response. Headers are sent with the first event, so an error before it
+   * still gets its own status. After that an error is written the way @google/genai reads it:
+   * a bare JSON `{"error":…}` in its own write (SSE), or a last array element (JSON array).
+   */
+  async stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
+    const model = this.catalog.require(modelId);
+    const writer = new StreamResponseWriter(reply.raw);
+    reply.hijack();
+    const chunks = await this.upstream.stream({ model: model.base, request: applyNativeDefaults(body, model), signal: writer.signal }).catch((error: unknown) => {
+      this.endWithError(writer, format, toGatewayError(error), false);
+      return undefined;
+    });
+    if (!chunks) return;
+    let count = 0;
+    let finished = false;
+    try {
+      for await (const chunk of chunks) {
+        if (count === 0) writer.start(200, headersFor(format));
+        finished ||= isFinal(chunk);
+        await writer.write(encodeChunk(chunk, format, count));
+        count += 1;
+        if (writer.clientGone) break;
+      }
+      if (writer.clientGone) return;
+      if (!finished) throw new TruncatedStreamError();
+      if (count === 0) writer.start(200, headersFor(format));
+      writer.end(format === 'json-array' ? (count === 0 ? '[]' : ']') : undefined);
+    } catch (error) {
+      if (writer.clientGone || isAbort(error)) return;
+      this.endWithError(writer, format, toGatewayError(error), count > 0);
+    }
+  }
+
+  private endWithError(writer: StreamResponseWriter, format: NativeStreamFormat, error: GatewayError, arrayOpen: boolean): void {
+    if (writer.clientGone) return;
+    this.logger.warn({ msg: 'native stream ended with an error', error: error.message, status: error.httpStatus });
+    const body = JSON.stringify(googleErrorBody(error));
+    if (!writer.headersSent) {
+      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8' };
+      if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.ceil(error.retryAfterSeconds));
+      writer.start(error.httpStatus, headers);
+      writer.end(format === 'json-array' ? `[${body}]` : body);
+      return;
+    }
+    writer.end(format === 'json-array' ? `${arrayOpen ? ',\r\n' : '['}${body}]` : body);
+  }
+}
+
+function headersFor(format: NativeStreamFormat): Record<string, string> {
+  return format === 'sse'
+    ? { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no', 'content-disposition': 'attachment' }
+    : { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' };
+}
+
+function encodeChunk(chunk: GenerateContentResponse, format: NativeStreamFormat, position: number): string {
+  const json = JSON.stringify(chunk);
+  if (format === 'sse') return `data: ${json}\r\n\r\n`;
+  return position === 0 ? `[${json}` : `,\r\n${json}`;
+}
+
+/** A stream is complete once a candidate carries a finishReason (or the prompt was blocked). */
+function isFinal(chunk: GenerateContentResponse): boolean {
+  if (chunk.promptFeedback?.blockReason) return true;
+  return (chunk.candidates ?? []).some((candidate) => Boolean(candidate.finishReason));
+}

@@ -1,0 +1,24 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { AccessTokenService, CLOCK, systemClock } from './access-token.service';
+import { ClientKeyGuard } from './client-key.guard';
+import { CredentialStore } from './credential-store';
+import type { LoadedCredentials } from './google-credentials';
+import { GoogleAuthTokenEndpoint, TokenEndpoint } from './token-endpoint';
+
+@Global()
+@Module({})
+export class AuthModule {
+  static forRoot(credentials: LoadedCredentials): DynamicModule {
+    return {
+      module: AuthModule,
+      providers: [
+        { provide: CredentialStore, useValue: new CredentialStore(credentials) },
+        { provide: TokenEndpoint, useClass: GoogleAuthTokenEndpoint },
+        { provide: CLOCK, useValue: systemClock },
+        AccessTokenService,
+        ClientKeyGuard,
+      ],
+      exports: [CredentialStore, TokenEndpoint, CLOCK, AccessTokenService, ClientKeyGuard],
+    };
+  }
+}

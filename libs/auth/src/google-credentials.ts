@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Gemini CLI's public installed-app client (../shared/spec/code-assist-wire.md §4.1). */
+export const GEMINI_CLI_CLIENT_ID = '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com';
+export const GEMINI_CLI_CLIENT_SECRET = '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';
+
+export interface GoogleCredential {
+  /** Stable, non-secret id: a hash of the refresh token. Same on every replica. */
+  id: string;
+  /** Human label for logs, metrics and status (never a secret). */
+  label: string;
+  /** Where it came from, for error messages ("GEMINI_CREDENTIALS", a file path). */
+  source: string;
+  refreshToken: string;
+  clientId: string;
+  clientSecret: string;
+  /** An access token that came with the file, if any, and when it expires (epoch ms). */
+  accessToken?: string;
+  expiryMs?: number;
+  projectId?: string;
+  weight: number;
+}
+
+export class CredentialFormatError extends Error {}
+
+/**
+ * Accepts both shapes our users have: Gemini CLI's `oauth_creds.json` (`access_token`,
+ * `expiry_date` in ms) and the original gateway's (`token`, ISO `expiry`, `client_id`…), plus
+ * ADC `authorized_user` files. `client_id`/`client_secret` default to Gemini CLI's public ones.
+ */
+export function parseCredential(value: unknown, source: string, fallbackLabel: string): GoogleCredential {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CredentialFormatError(`${source}: expected a JSON object with a refresh_token`);
+  }
+  const data = value as Record<string, unknown>;
+  const refreshToken = text(data.refresh_token);
+  if (!refreshToken) {
+    const hint = data.type === 'service_account'
+      ? ' (this is a service-account key; the gateway needs a user login: run `npx geminicli2api login` or use Gemini CLI\'s ~/.gemini/oauth_creds.json)'
+      : '';
+    throw new CredentialFormatError(`${source}: has no refresh_token${hint}`);
+  }
+  const accessToken = text(data.access_token) ?? text(data.token);
+  const weight = Number(data.weight ?? 1);
+  return {
+    id: credentialId(refreshToken),
+    label: text(data.label) ?? fallbackLabel,
+    source,
+    refreshToken,
+    clientId: text(data.client_id) ?? GEMINI_CLI_CLIENT_ID,
+    clientSecret: text(data.client_secret) ?? GEMINI_CLI_CLIENT_SECRET,
+    accessToken,
+    expiryMs: accessToken ? expiryOf(data) : undefined,
+    projectId: text(data.project_id) ?? text(data.project) ?? text(data.quota_project_id),
+    weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
+  };
+}
+
+export function credentialId(refreshToken: string): string {
+  return createHash('sha256').update(refreshToken).digest('hex').slice(0, 16);
+}
+
+function expiryOf(data: Record<string, unknown>): number | undefined {
+  if (typeof data.expiry_date === 'number' && Number.isFinite(data.expiry_date)) return data.expiry_date;
+  if (typeof data.expiry_date === 'string' && /^\d+$/.test(data.expiry_date)) return Number(data.expiry_date);
+  const iso = text(data.expiry);
+  if (iso) {
+    const parsed = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+    if (Number.isFinite(parsed)) return parsed;
+  }
+  return undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+export interface CredentialSources {
+  credentialsJson?: string;
+  credentialsFile?: string;
+  cwd?: string;
+  /** Gemini CLI's home: GEMINI_CLI_HOME or the OS home. */
+  geminiHome?: string;
+}
+
+export interface LoadedCredentials {
+  credentials: GoogleCredential[];
+  /** Which source was used, or why none was. */
+  description: string;
+}
+
+/**
+ * Precedence (the original's, kept): GEMINI_CREDENTIALS (JSON: one object or an array) >
+ * GOOGLE_APPLICATION_CREDENTIALS (path) > ./oauth_creds.json > ~/.gemini/oauth_creds.json.
+ * A source that is set but broken is an error, never silently skipped.
+ */
+export async function loadGoogleCredentials(sources: CredentialSources): Promise<LoadedCredentials> {
+  const cwd = sources.cwd ?? process.cwd();
+  if (sources.credentialsJson) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(sources.credentialsJson);
+    } catch {
+      throw new CredentialFormatError('GEMINI_CREDENTIALS: is not valid JSON');
+    }
+    return { credentials: parseMany(parsed, 'GEMINI_CREDENTIALS'), description: 'GEMINI_CREDENTIALS' };
+  }
+  if (sources.credentialsFile) {
+    const path = resolve(cwd, sources.credentialsFile);
+    const parsed = await readJsonFile(path, 'GOOGLE_APPLICATION_CREDENTIALS');
+    if (parsed === undefined) throw new CredentialFormatError(`GOOGLE_APPLICATION_CREDENTIALS: no file at ${path}`);
+    return { credentials: parseMany(parsed, path), description: path };
+  }
+  for (const path of [join(cwd, 'oauth_creds.json'), join(sources.geminiHome ?? homedir(), '.gemini', 'oauth_creds.json')]) {
+    const parsed = await readJsonFile(path, path);
+    if (parsed !== undefined) return { credentials: parseMany(parsed, path), description: path };
+  }
+  return { credentials: [], description: 'none found (GEMINI_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini/oauth_creds.json)' };
+}
+
+function parseMany(parsed: unknown, source: string): GoogleCredential[] {
+  if (Array.isArray(parsed)) {
+    if (parsed.length === 0) throw new CredentialFormatError(`${source}: the array is empty`);
+    return parsed.map((entry, index) => parseCredential(entry, `${source}[${index}]`, `account-${index + 1}`));
+  }
+  return [parseCredential(parsed, source, 'default')];
+}
+
+async function readJsonFile(path: string, name: string): Promise<unknown> {
+  let content: string;
+  try {
+    content = await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EISDIR') throw new CredentialFormatError(`${name}: ${path} is a directory, not a JSON file`);
+    throw new CredentialFormatError(`${name}: cannot read ${path} (${code ?? 'error'})`);
+  }
+  try {
+    return JSON.parse(content);
+  } catch {
+    throw new CredentialFormatError(`${name}: ${path} is not valid JSON`);
+  }
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import { envSchema, type ClientKey, type GatewayConfig } from './config.schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Builds the typed config from an environment map. Collects every problem and throws them all
+ * at once, so a bad deployment is fixed in one round instead of one variable per restart.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
+  const parsed = envSchema.safeParse(stripEmpty(env));
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    }
+  }
+  const keys = parseClientKeys(env, problems);
+  const project = (env.GOOGLE_CLOUD_PROJECT || env.GOOGLE_CLOUD_PROJECT_ID)?.trim();
+  if (project && /^\d+$/.test(project)) {
+    problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const raw = parsed.data;
+  const generated = keys.length === 0;
+  return {
+    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
+    logLevel: raw.LOG_LEVEL,
+    clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
+    google: {
+      credentialsJson: raw.GEMINI_CREDENTIALS,
+      credentialsFile: raw.GOOGLE_APPLICATION_CREDENTIALS,
+      project: project || undefined,
+      codeAssistEndpoint: raw.CODE_ASSIST_ENDPOINT.replace(/\/+$/, ''),
+      codeAssistApiVersion: raw.CODE_ASSIST_API_VERSION,
+      oauthTokenUrl: raw.GOOGLE_OAUTH_TOKEN_URL,
+    },
+    upstream: {
+      connectTimeoutMs: raw.UPSTREAM_CONNECT_TIMEOUT_MS,
+      firstByteTimeoutMs: raw.UPSTREAM_FIRST_BYTE_TIMEOUT_MS,
+      idleTimeoutMs: raw.UPSTREAM_IDLE_TIMEOUT_MS,
+      oauthTimeoutMs: raw.OAUTH_TIMEOUT_MS,
+      tokenRefreshMarginMs: raw.TOKEN_REFRESH_MARGIN_MS,
+      onboardingPollIntervalMs: raw.ONBOARDING_POLL_INTERVAL_MS,
+      onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
+    },
+    models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
+    images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
+  };
+}
+
+/** `GATEWAY_API_KEYS=alice:sk-1,bob:sk-2` plus the original's single `GEMINI_AUTH_PASSWORD` (named `default`). */
+function parseClientKeys(env: NodeJS.ProcessEnv, problems: string[]): ClientKey[] {
+  const keys: ClientKey[] = [];
+  const password = env.GEMINI_AUTH_PASSWORD?.trim();
+  if (password) keys.push({ name: 'default', key: password });
+  const list = env.GATEWAY_API_KEYS?.trim();
+  if (list) {
+    list.split(',').map((pair) => pair.trim()).filter(Boolean).forEach((pair, position) => {
+      const separator = pair.indexOf(':');
+      const name = separator > 0 ? pair.slice(0, separator).trim() : '';
+      const key = separator > 0 ? pair.slice(separator + 1).trim() : '';
+      if (!name || !key) {
+        problems.push(`GATEWAY_API_KEYS: entry ${position + 1} must be name:key`);
+      } else if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+        problems.push(`GATEWAY_API_KEYS: entry ${position + 1} has a name with characters outside [A-Za-z0-9_.-]`);
+      } else if (keys.some((existing) => existing.name === name)) {
+        problems.push(`GATEWAY_API_KEYS: the name "${name}" is used twice`);
+      } else {
+        keys.push({ name, key });
+      }
+    });
+  }
+  return keys;
+}
+
+/** Empty strings mean "unset" (docker-compose passes `VAR=` for unset host variables). */
+function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') result[name] = value;
+  }
+  return result;
+}
+

@@ -1,0 +1,36 @@
+import { GatewayError } from './gateway-error';
+
+export type Dialect = 'openai' | 'google';
+
+export interface EncodedError {
+  status: number;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/** Picks the caller's dialect from the route: OpenAI under /v1/, Google everywhere else. */
+export function dialectForUrl(url: string): Dialect {
+  return url.startsWith('/v1/') || url === '/v1' ? 'openai' : 'google';
+}
+
+export function toGatewayError(error: unknown): GatewayError {
+  if (error instanceof GatewayError) return error;
+  return new GatewayError('Internal gateway error.', { httpStatus: 500, googleStatus: 'INTERNAL', openaiType: 'api_error', openaiCode: 'internal_error', cause: error });
+}
+
+export function encodeError(error: GatewayError, dialect: Dialect): EncodedError {
+  const headers: Record<string, string> = {};
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+  if (error.httpStatus === 401) headers['www-authenticate'] = dialect === 'openai' ? 'Bearer' : 'Bearer, Basic realm="geminicli2api"';
+  return { status: error.httpStatus, headers, body: dialect === 'openai' ? openaiErrorBody(error) : googleErrorBody(error) };
+}
+
+export function openaiErrorBody(error: GatewayError): Record<string, unknown> {
+  return { error: { message: error.message, type: error.openaiType, param: error.param, code: error.openaiCode } };
+}
+
+export function googleErrorBody(error: GatewayError): Record<string, unknown> {
+  const body: Record<string, unknown> = { code: error.httpStatus, message: error.message, status: error.googleStatus };
+  if (error.details && error.details.length > 0) body.details = error.details;
+  return { error: body };
+}

@@ -1,0 +1,3 @@
+export * from './gateway-error';
+export * from './dialects';
+export * from './exception.filter';

@@ -1,0 +1,3 @@
+export * from './drain-state';
+export * from './health.controller';
+export * from './health.module';

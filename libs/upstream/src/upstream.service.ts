@@ -1,0 +1,106 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { GatewayError, ServiceUnavailableError, UpstreamError } from '@app/common';
+import { AccessTokenService, CredentialStore, type GoogleCredential } from '@app/auth';
+import {
+  buildCountTokensEnvelope, buildGenerateEnvelope, unwrapGenerateResponse,
+  type CodeAssistGenerateResponse, type GeminiContent, type GenerateContentRequest, type GenerateContentResponse,
+} from '@app/translation';
+import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
+import { classifyGoogleError, parseGoogleErrorBody } from './google-errors';
+import { ValidationRequiredError } from './onboarding-errors';
+import { ProjectService } from './project.service';
+import { readJsonEvents } from './sse-reader';
+
+export interface GenerateInput {
+  /** Upstream model id (no `models/`, no variant suffix). */
+  model: string;
+  request: GenerateContentRequest;
+  signal?: AbortSignal;
+}
+
+/**
+ * Every call to Google goes through here: credential → access token → project → HTTP call.
+ * A 401 refreshes the token once and retries once. Google's errors become UpstreamError with
+ * Google's own status, message and details (RetryInfo → Retry-After).
+ */
+@Injectable()
+export class UpstreamService {
+  private readonly logger = new Logger('upstream');
+
+  constructor(
+    private readonly http: CodeAssistHttp,
+    private readonly credentials: CredentialStore,
+    private readonly tokens: AccessTokenService,
+    private readonly projects: ProjectService,
+  ) {}
+
+  async generate(input: GenerateInput): Promise<GenerateContentResponse> {
+    const response = await this.callGeneration('generateContent', input);
+    const wrapper = (await response.body.json()) as CodeAssistGenerateResponse;
+    return unwrapGenerateResponse(wrapper);
+  }
+
+  /** Resolves once Google accepted the call (status 200), so errors before the first byte still get a proper status. */
+  async stream(input: GenerateInput): Promise<AsyncGenerator<GenerateContentResponse>> {
+    const response = await this.callGeneration('streamGenerateContent', input, true);
+    return this.unwrapStream(response);
+  }
+
+  async countTokens(input: { model: string; contents: GeminiContent[]; signal?: AbortSignal }): Promise<{ totalTokens: number }> {
+    const credential = this.credentials.pick();
+    const response = await this.withToken(credential, { method: 'countTokens', body: buildCountTokensEnvelope(input), model: input.model, signal: input.signal });
+    const body = (await response.body.json()) as { totalTokens?: number };
+    return { totalTokens: typeof body.totalTokens === 'number' ? body.totalTokens : 0 };
+  }
+
+  private async callGeneration(method: string, input: GenerateInput, stream = false): Promise<UpstreamResponse> {
+    const credential = this.credentials.pick();
+    const project = await this.projects.projectFor(credential, (rpcMethod, body, options) => this.rpc(credential, rpcMethod, body, options?.httpMethod, input.signal));
+    const envelope = buildGenerateEnvelope({ model: input.model, project, request: input.request });
+    return this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
+  }
+
+  private async *unwrapStream(response: UpstreamResponse): AsyncGenerator<GenerateContentResponse> {
+    try {
+      for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(response.body, {
+        onMalformed: () => this.logger.warn('dropped a malformed event from Code Assist'),
+      })) {
+        yield unwrapGenerateResponse(wrapper);
+      }
+    } finally {
+      // Leaving early (client gone, error) must release the socket, not leave it half-read.
+      if (!response.body.destroyed) response.body.destroy();
+    }
+  }
+
+  private async rpc(credential: GoogleCredential, method: string, body: unknown, httpMethod: 'GET' | 'POST' = 'POST', signal?: AbortSignal): Promise<unknown> {
+    const response = await this.withToken(credential, { method, body, httpMethod, signal });
+    return response.body.json();
+  }
+
+  /** Sends a call with the credential's token; on 401 refreshes once and retries once. */
+  private async withToken(credential: GoogleCredential, call: Omit<UpstreamCall, 'accessToken'>): Promise<UpstreamResponse> {
+    let accessToken = await this.tokens.getAccessToken(credential);
+    let response = await this.http.call({ ...call, accessToken });
+    if (response.status === 401) {
+      await response.body.dump();
+      accessToken = await this.tokens.getAccessToken(credential, { replacing: accessToken });
+      response = await this.http.call({ ...call, accessToken });
+    }
+    if (response.status >= 200 && response.status < 300) return response;
+    throw await this.errorFrom(credential, response);
+  }
+
+  private async errorFrom(credential: GoogleCredential, response: UpstreamResponse): Promise<GatewayError> {
+    const text = await response.body.text().catch(() => '');
+    const payload = parseGoogleErrorBody(response.status, text);
+    const classified = classifyGoogleError(payload);
+    this.logger.warn({ msg: 'Code Assist answered an error', status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
+    if (classified.errorClass === 'auth') {
+      return new ServiceUnavailableError(`Google rejected the access token of credential "${credential.label}" even after a refresh (${payload.message}).`, { code: 'google_unauthenticated', details: payload.details });
+    }
+    if (classified.errorClass === 'validation-required') return new ValidationRequiredError(credential.label, classified.validationUrl, payload.details);
+    const retryAfterSeconds = classified.retryDelayMs !== undefined ? Math.max(1, Math.ceil(classified.retryDelayMs / 1000)) : payload.code === 429 || payload.code === 503 ? 1 : undefined;
+    return new UpstreamError(payload, { retryAfterSeconds, reason: classified.reason });
+  }
+}
