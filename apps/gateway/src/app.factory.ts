@@ -12,6 +12,8 @@ export interface CreateGatewayOptions {
   /** Pre-loaded credentials; loaded from config when omitted. */
   credentials?: LoadedCredentials;
   geminiHome?: string;
+  /** Folder searched for ./oauth_creds.json (default: the working directory). */
+  cwdForCredentials?: string;
 }
 
 /** Builds the app without listening, so main.ts and the tests share one wiring. */
@@ -20,6 +22,7 @@ export async function createGatewayApp(options: CreateGatewayOptions): Promise<N
     credentialsJson: options.config.google.credentialsJson,
     credentialsFile: options.config.google.credentialsFile,
     geminiHome: options.geminiHome,
+    cwd: options.cwdForCredentials,
   }));
   const adapter = new FastifyAdapter({
     bodyLimit: options.config.http.maxBodyBytes,

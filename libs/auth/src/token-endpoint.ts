@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GaxiosError } from 'gaxios';
 import { OAuth2Client } from 'google-auth-library';
-import { GATEWAY_CONFIG, ServiceUnavailableError, type GatewayConfig } from '@app/common';
+import type { Dispatcher } from 'undici';
+import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, ServiceUnavailableError, fetchVia, type GatewayConfig } from '@app/common';
 import type { GoogleCredential } from './google-credentials';
 
 export interface RefreshedToken {
@@ -25,11 +26,17 @@ export class CredentialRevokedError extends ServiceUnavailableError {
   }
 }
 
-/** Refresh through google-auth-library against GOOGLE_OAUTH_TOKEN_URL (honours HTTPS_PROXY via gaxios). */
+/**
+ * Refresh through google-auth-library against GOOGLE_OAUTH_TOKEN_URL, over the same outbound
+ * dispatcher as Code Assist (so HTTPS_PROXY/NO_PROXY and keep-alive apply to both).
+ */
 @Injectable()
 export class GoogleAuthTokenEndpoint extends TokenEndpoint {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+  private readonly fetchImplementation: typeof fetch;
+
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig, @Inject(OUTBOUND_DISPATCHER) dispatcher: Dispatcher) {
     super();
+    this.fetchImplementation = fetchVia(dispatcher);
   }
 
   async refresh(credential: GoogleCredential): Promise<RefreshedToken> {
@@ -37,7 +44,7 @@ export class GoogleAuthTokenEndpoint extends TokenEndpoint {
       clientId: credential.clientId,
       clientSecret: credential.clientSecret,
       endpoints: { oauth2TokenUrl: this.config.google.oauthTokenUrl },
-      transporterOptions: { timeout: this.config.upstream.oauthTimeoutMs, retry: false },
+      transporterOptions: { timeout: this.config.upstream.oauthTimeoutMs, retry: false, fetchImplementation: this.fetchImplementation },
     });
     client.setCredentials({ refresh_token: credential.refreshToken });
     try {

@@ -4,3 +4,4 @@ export * from './config/config.module';
 export * from './errors';
 export * from './logging/logger';
 export * from './sse/response-writer';
+export * from './http/outbound-dispatcher';

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { EnvHttpProxyAgent, errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { GATEWAY_CONFIG, UpstreamTimeoutError, UpstreamUnreachableError, type GatewayConfig } from '@app/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, UpstreamTimeoutError, UpstreamUnreachableError, type GatewayConfig } from '@app/common';
 
 export const GEMINI_CLI_VERSION = '0.56.0';
 
@@ -28,26 +28,17 @@ export abstract class CodeAssistHttp {
 }
 
 /**
- * undici with a keep-alive pool, honouring HTTP(S)_PROXY / NO_PROXY (Node's fetch ignores them).
- * Timeouts: connect, first byte (headers) and idle between body chunks — never a total timeout,
- * because a thinking model may stream for minutes. The caller's AbortSignal cancels the call.
+ * undici over the shared outbound dispatcher (keep-alive pool, proxy env, connect / first-byte /
+ * idle timeouts — never a total timeout, because a thinking model may stream for minutes).
+ * The caller's AbortSignal cancels the call.
  */
 @Injectable()
-export class UndiciCodeAssistHttp extends CodeAssistHttp implements OnModuleDestroy {
-  private readonly dispatcher: Dispatcher;
+export class UndiciCodeAssistHttp extends CodeAssistHttp {
   private readonly baseUrl: string;
   private readonly userAgentSuffix = `(${process.platform}; ${process.arch}; geminicli2api) google-api-nodejs-client/10.9.1`;
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, @Inject(OUTBOUND_DISPATCHER) private readonly dispatcher: Dispatcher) {
     super();
-    const { connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs } = config.upstream;
-    this.dispatcher = new EnvHttpProxyAgent({
-      connect: { timeout: connectTimeoutMs },
-      headersTimeout: firstByteTimeoutMs,
-      bodyTimeout: idleTimeoutMs,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-    });
     this.baseUrl = `${config.google.codeAssistEndpoint}/${config.google.codeAssistApiVersion}`;
   }
 
@@ -72,10 +63,6 @@ export class UndiciCodeAssistHttp extends CodeAssistHttp implements OnModuleDest
     } catch (error) {
       throw translateTransportError(error, call.method);
     }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.dispatcher.close();
   }
 }
 

@@ -29,8 +29,9 @@ export class GeminiService {
 
   /**
    * Streams to the raw response. Headers are sent with the first event, so an error before it
-   * still gets its own status. After that an error is written the way @google/genai reads it:
-   * a bare JSON `{"error":…}` in its own write (SSE), or a last array element (JSON array).
+   * still gets its own status. After that an error is written the way @google/genai reads it
+   * (a `data:` error event, then a bare JSON `{"error":…}` in its own write), or as the last
+   * element of the JSON array.
    */
   async stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
     const model = this.catalog.require(modelId);
@@ -72,7 +73,13 @@ export class GeminiService {
       writer.end(format === 'json-array' ? `[${body}]` : body);
       return;
     }
-    writer.end(format === 'json-array' ? `${arrayOpen ? ',\r\n' : '['}${body}]` : body);
+    if (format === 'json-array') {
+      writer.end(`${arrayOpen ? ',\r\n' : '['}${body}]`);
+      return;
+    }
+    // @google/genai 2.x raises ApiError on a `data:` event holding {"error":…}; 1.x only on a network
+    // read that is a bare {"error":…} object. Send both, the bare one in its own later write.
+    void writer.write(`data: ${body}\r\n\r\n`).then(() => setImmediate(() => writer.end(body)));
   }
 }
 
