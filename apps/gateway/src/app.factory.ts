@@ -31,6 +31,9 @@ export async function createGatewayApp(options: CreateGatewayOptions): Promise<N
     keepAliveTimeout: 75_000,
     requestTimeout: 0,
     return503OnClosing: true,
+    // app.close() comes after the drain; sockets still open then (including ones a client opened
+    // and never used, which Node does not count as idle) are cut so shutdown cannot hang.
+    forceCloseConnections: true,
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(options.config, credentials), adapter, {

@@ -59,11 +59,17 @@ export class GeminiService {
     } catch (error) {
       if (writer.clientGone || isAbort(error)) return;
       this.endWithError(writer, format, toGatewayError(error), count > 0);
+    } finally {
+      // A hijacked response must always be ended, or server shutdown waits on it forever.
+      if (writer.clientGone) writer.end();
     }
   }
 
   private endWithError(writer: StreamResponseWriter, format: NativeStreamFormat, error: GatewayError, arrayOpen: boolean): void {
-    if (writer.clientGone) return;
+    if (writer.clientGone) {
+      writer.end();
+      return;
+    }
     this.logger.warn({ msg: 'native stream ended with an error', error: error.message, status: error.httpStatus });
     const body = JSON.stringify(googleErrorBody(error));
     if (!writer.headersSent) {

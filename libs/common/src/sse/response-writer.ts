@@ -52,7 +52,10 @@ export class StreamResponseWriter {
   end(chunk?: string): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.response.writableEnded) this.response.end(chunk);
+    // A client that left may have only half-closed its side; drop the socket instead of
+    // answering into it, or it lingers as a "busy" connection and blocks server shutdown.
+    if (this.clientGone) this.response.destroy();
+    else if (!this.response.writableEnded) this.response.end(chunk);
   }
 }
 
