@@ -1,0 +1,129 @@
+/**
+ * generateContent / streamGenerateContent / countTokens: envelope validation like the real service,
+ * behaviour selection (directive > queue > default), timing, and the answer (§1.3–§1.5).
+ */
+import {
+  behaviourError,
+  consumerInvalidError,
+  invalidArgumentError,
+  invalidJsonError,
+  notFoundError,
+  validationRequiredError,
+  type EmulatorError,
+} from './error-bodies';
+import { isRecord, parseJson, sendError, sendJson, sleep, type RequestContext } from './http-utils';
+import { estimateTokens, lastUserText, parseDirective, promptCharacters } from './prompt';
+import { fullResponse, planFor, streamEvents, type ContentBehaviour, type GenerationInput, type ResponseMeta } from './responses';
+import { SseWriter } from './sse-writer';
+import { randomHex, randomId, type AccountState } from './state';
+import type { EmulatorBehaviour } from './types';
+
+interface ValidEnvelope {
+  model: string;
+  project: string;
+  request: Record<string, unknown>;
+}
+
+/** Parses the body into `{model, project, request}` or the error the real service would answer. */
+function validateEnvelope(context: RequestContext, account: AccountState): ValidEnvelope | EmulatorError {
+  const parsed = parseJson(context.rawBody);
+  if (!parsed.ok) return invalidJsonError(parsed.message);
+  context.record.body = parsed.value;
+  const envelope = parsed.value;
+  if (!isRecord(envelope)) return invalidJsonError('Root element must be a message.');
+  const model = envelope.model;
+  if (typeof model !== 'string' || model === '' || model.startsWith('models/')) return invalidArgumentError();
+  if (!context.state.models.has(model)) return notFoundError();
+  if (account.mode === 'validation-required' && !account.onboardedTier) return validationRequiredError();
+  const project = typeof envelope.project === 'string' ? envelope.project : '';
+  if (!account.project || project !== account.project) return consumerInvalidError(project);
+  const request = envelope.request;
+  if (!isRecord(request) || !Array.isArray(request.contents) || request.contents.length === 0) return invalidArgumentError();
+  const contentsProblem = checkContents(request.contents);
+  if (contentsProblem) return contentsProblem;
+  return { model, project, request };
+}
+
+/** Each content needs non-empty `parts`; roles are `user` or `model` (the real message for other roles). */
+function checkContents(contents: unknown[]): EmulatorError | undefined {
+  for (const content of contents) {
+    if (!isRecord(content) || !Array.isArray(content.parts) || content.parts.length === 0) return invalidArgumentError();
+    if (content.role !== undefined && content.role !== 'user' && content.role !== 'model') {
+      return invalidArgumentError('Please use a valid role: user, model.');
+    }
+  }
+  return undefined;
+}
+
+type Selection = { ok: true; behaviour: EmulatorBehaviour; userText: string } | { ok: false; error: EmulatorError };
+
+function selectBehaviour(context: RequestContext, request: Record<string, unknown>): Selection {
+  const text = lastUserText(request.contents as unknown[]);
+  const directive = parseDirective(text);
+  if (directive.found && !directive.ok) return { ok: false, error: invalidArgumentError(directive.message) };
+  if (directive.found && directive.ok) return { ok: true, behaviour: directive.behaviour, userText: directive.textWithoutDirective };
+  return { ok: true, behaviour: context.state.takeBehaviour(), userText: text };
+}
+
+function generationInput(envelope: ValidEnvelope, userText: string): GenerationInput {
+  const config = isRecord(envelope.request.generationConfig) ? envelope.request.generationConfig : {};
+  const thinking = isRecord(config.thinkingConfig) ? config.thinkingConfig : {};
+  return {
+    model: envelope.model,
+    userText,
+    includeThoughts: thinking.includeThoughts === true,
+    jsonMode: config.responseMimeType === 'application/json',
+    promptTokens: Math.max(1, estimateTokens(promptCharacters(envelope.request))),
+  };
+}
+
+export async function handleGeneration(context: RequestContext, account: AccountState, stream: boolean): Promise<void> {
+  const envelope = validateEnvelope(context, account);
+  if ('httpStatus' in envelope) return sendError(context, envelope, stream);
+  const selection = selectBehaviour(context, envelope.request);
+  if (!selection.ok) return sendError(context, selection.error, stream);
+  const { behaviour } = selection;
+  if (behaviour.kind === 'hang') return; // answered never; close() or the client ends it
+  const firstByteDelay = behaviour.kind === 'text' ? (behaviour.firstByteDelayMs ?? 0) : 0;
+  if (!(await sleep(context.state.latencyMs + firstByteDelay, context.signal))) return;
+  if (behaviour.kind === 'error') {
+    const error = behaviourError({ ...behaviour, model: envelope.model, project: envelope.project });
+    return sendError(context, error, stream);
+  }
+  const input = generationInput(envelope, selection.userText);
+  const meta: ResponseMeta = { model: envelope.model, responseId: randomId(15), createTime: new Date().toISOString() };
+  const traceId = randomHex(8);
+  if (stream) return streamAnswer(context, behaviour, input, meta, traceId);
+  if (behaviour.kind === 'abort-stream') {
+    context.request.socket.destroy();
+    return;
+  }
+  sendJson(context, 200, { response: fullResponse(planFor(behaviour, input), meta), traceId });
+}
+
+async function streamAnswer(context: RequestContext, behaviour: ContentBehaviour, input: GenerationInput, meta: ResponseMeta, traceId: string): Promise<void> {
+  const writer = new SseWriter(context);
+  const chunkDelay = behaviour.kind === 'text' ? (behaviour.chunkDelayMs ?? 0) : 0;
+  const events = streamEvents(planFor(behaviour, input), meta);
+  writer.start();
+  for (const [index, event] of events.entries()) {
+    if (index > 0 && !(await sleep(chunkDelay, context.signal))) return;
+    if (!(await writer.send({ response: event, traceId }))) return;
+  }
+  if (behaviour.kind === 'abort-stream') writer.destroy();
+  else writer.end();
+}
+
+/** countTokens: `{request:{model:"models/<id>", contents}}`, no project (§1.5). */
+export function handleCountTokens(context: RequestContext): void {
+  const parsed = parseJson(context.rawBody);
+  if (!parsed.ok) return sendError(context, invalidJsonError(parsed.message));
+  context.record.body = parsed.value;
+  const request = isRecord(parsed.value) ? parsed.value.request : undefined;
+  if (!isRecord(request)) return sendError(context, invalidArgumentError());
+  const model = typeof request.model === 'string' ? request.model.replace(/^models\//, '') : '';
+  if (model === '') return sendError(context, invalidArgumentError());
+  if (!context.state.models.has(model)) return sendError(context, notFoundError());
+  if (!Array.isArray(request.contents) || request.contents.length === 0) return sendError(context, invalidArgumentError());
+  sendJson(context, 200, { totalTokens: estimateTokens(promptCharacters(request)) });
+}
