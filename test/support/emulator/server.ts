@@ -2,7 +2,8 @@
  * The emulator's HTTP server (plain node:http): request records, routing, and the GoogleEmulator
  * control surface used by tests.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleCodeAssist, isGenerationMethod, matchCodeAssistPath } from './code-assist';
 import { internalError, notFoundError } from './error-bodies';
@@ -63,12 +64,13 @@ class EmulatorServer implements GoogleEmulator {
   private closing?: Promise<void>;
 
   constructor(
-    private readonly server: ReturnType<typeof createServer>,
+    private readonly server: Server,
     private readonly state: EmulatorState,
     host: string,
+    scheme: 'http' | 'https',
   ) {
     this.port = (server.address() as AddressInfo).port;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+    this.url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
     this.tokenUrl = `${this.url}/token`;
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -184,7 +186,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.has(host)) throw new Error(`emulator: refusing to listen on non-loopback host ${host}`);
   const state = new EmulatorState(options.accessTokenTtlSeconds ?? 3599, Math.max(0, options.latencyMs ?? 0));
-  const server = createServer();
+  // With `tls`, the emulator speaks HTTPS (e.g. behind a CONNECT proxy, as Google is reached in the wild).
+  const server: Server = options.tls ? createTlsServer({ key: options.tls.key, cert: options.tls.cert }) : createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => {
@@ -192,5 +195,5 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       resolve();
     });
   });
-  return new EmulatorServer(server, state, host);
+  return new EmulatorServer(server, state, host, options.tls ? 'https' : 'http');
 }

@@ -112,6 +112,8 @@ export interface StartEmulatorOptions {
   accessTokenTtlSeconds?: number;
   /** Delay added to every generation call before it answers. */
   latencyMs?: number;
+  /** Serve HTTPS with this key pair (PEM) instead of HTTP. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface GoogleEmulator {
