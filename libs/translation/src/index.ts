@@ -4,3 +4,5 @@ export * from './gemini/native-defaults';
 export * from './models/catalog';
 export * from './models/thinking';
 export * from './code-assist/envelope';
+export * from './openai';
+export * from './stream';

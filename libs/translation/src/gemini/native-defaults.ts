@@ -2,13 +2,13 @@ import { variantThinkingConfig } from '../models/thinking';
 import type { ResolvedModel } from '../models/catalog';
 import type { GenerateContentRequest, GeminiSafetySetting } from './types';
 
-export const BLOCK_NONE_SAFETY_SETTINGS: readonly GeminiSafetySetting[] = [
+export const BLOCK_NONE_SAFETY_SETTINGS: readonly Readonly<GeminiSafetySetting>[] = Object.freeze([
   'HARM_CATEGORY_HARASSMENT',
   'HARM_CATEGORY_HATE_SPEECH',
   'HARM_CATEGORY_SEXUALLY_EXPLICIT',
   'HARM_CATEGORY_DANGEROUS_CONTENT',
   'HARM_CATEGORY_CIVIC_INTEGRITY',
-].map((category) => ({ category, threshold: 'BLOCK_NONE' }));
+].map((category) => Object.freeze({ category, threshold: 'BLOCK_NONE' })));
 
 /**
  * The native route passes the client's body through untouched and fills in only what the

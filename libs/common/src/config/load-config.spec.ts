@@ -1,0 +1,57 @@
+import { ConfigError, loadConfig } from './load-config';
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw' });
+    expect(config.http).toEqual({ port: 8888, host: '0.0.0.0', maxBodyBytes: 25 * 1024 * 1024 });
+    expect(config.google.codeAssistEndpoint).toBe('https://cloudcode-pa.googleapis.com');
+    expect(config.google.codeAssistApiVersion).toBe('v1internal');
+    expect(config.google.oauthTokenUrl).toBe('https://oauth2.googleapis.com/token');
+    expect(config.clientAuth).toEqual({ keys: [{ name: 'default', key: 'pw' }], generated: false });
+  });
+
+  it('generates a random client key when none is configured (no default password)', () => {
+    const first = loadConfig({});
+    const second = loadConfig({});
+    expect(first.clientAuth.generated).toBe(true);
+    expect(first.clientAuth.keys[0].name).toBe('default');
+    expect(first.clientAuth.keys[0].key).not.toBe('123456');
+    expect(first.clientAuth.keys[0].key).not.toBe(second.clientAuth.keys[0].key);
+    expect(first.clientAuth.keys[0].key.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('parses named keys next to the legacy password', () => {
+    const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'legacy', GATEWAY_API_KEYS: 'alice:sk-a, bob:sk-b:with-colon' });
+    expect(config.clientAuth.keys).toEqual([
+      { name: 'default', key: 'legacy' },
+      { name: 'alice', key: 'sk-a' },
+      { name: 'bob', key: 'sk-b:with-colon' },
+    ]);
+  });
+
+  it('treats empty strings as unset (docker-compose passes VAR=)', () => {
+    const config = loadConfig({ PORT: '', GEMINI_AUTH_PASSWORD: 'pw', GOOGLE_APPLICATION_CREDENTIALS: '' });
+    expect(config.http.port).toBe(8888);
+    expect(config.google.credentialsFile).toBeUndefined();
+  });
+
+  it('lists every problem at once', () => {
+    let caught: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', LOG_LEVEL: 'loud', CODE_ASSIST_ENDPOINT: 'not a url', GATEWAY_API_KEYS: 'nokey,ok:1,ok:2', GOOGLE_CLOUD_PROJECT: '123456789' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const problems = (caught as ConfigError).problems.join('\n');
+    for (const fragment of ['PORT', 'LOG_LEVEL', 'CODE_ASSIST_ENDPOINT', 'entry 1 must be name:key', '"ok" is used twice', 'project number']) {
+      expect(problems).toContain(fragment);
+    }
+  });
+
+  it('strips a trailing slash from the endpoint and reads GOOGLE_CLOUD_PROJECT_ID as a fallback', () => {
+    const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', CODE_ASSIST_ENDPOINT: 'http://127.0.0.1:9/', GOOGLE_CLOUD_PROJECT_ID: 'my-proj' });
+    expect(config.google.codeAssistEndpoint).toBe('http://127.0.0.1:9');
+    expect(config.google.project).toBe('my-proj');
+  });
+});

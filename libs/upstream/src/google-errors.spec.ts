@@ -1,0 +1,48 @@
+import { classifyGoogleError, parseDuration, parseGoogleErrorBody } from './google-errors';
+
+const errorInfo = (reason: string, metadata: Record<string, string> = {}) => ({ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'cloudcode-pa.googleapis.com', metadata });
+const retryInfo = (delay: string) => ({ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay });
+
+describe('parseGoogleErrorBody', () => {
+  it('unwraps the array form Code Assist uses on streams', () => {
+    const body = JSON.stringify([{ error: { code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED', details: [retryInfo('3s')] } }]);
+    expect(parseGoogleErrorBody(429, body)).toEqual({ code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED', details: [retryInfo('3s')] });
+  });
+
+  it('survives non-JSON bodies', () => {
+    expect(parseGoogleErrorBody(502, '<html>bad gateway</html>')).toEqual({ code: 502, message: 'Upstream error 502: <html>bad gateway</html>', status: 'INTERNAL' });
+  });
+});
+
+describe('classifyGoogleError (Gemini CLI\'s order, §3.3)', () => {
+  it.each([
+    ['per-minute with RetryInfo', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('RATE_LIMIT_EXCEEDED'), retryInfo('39.477544s')] }, 'rate-limited', 39478],
+    ['daily (QUOTA_EXHAUSTED)', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('QUOTA_EXHAUSTED'), retryInfo('51820.6s')] }, 'daily-quota', 51820600],
+    ['daily (QuotaFailure PerDay)', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' }] }] }, 'daily-quota', undefined],
+    ['rate limit without RetryInfo is terminal', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('RATE_LIMIT_EXCEEDED')] }, 'daily-quota', undefined],
+    ['capacity', { code: 429, message: 'No capacity available', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('MODEL_CAPACITY_EXHAUSTED')] }, 'capacity', undefined],
+    ['capacity wording without details', { code: 503, message: 'You have exhausted your capacity on this model.', status: 'UNAVAILABLE' }, 'capacity', undefined],
+    ['generic overload', { code: 429, message: 'Resource exhausted. Please try again later.', status: 'RESOURCE_EXHAUSTED' }, 'rate-limited', undefined],
+    ['retry hint in the message', { code: 429, message: 'Please retry in 56.185908122s.', status: 'RESOURCE_EXHAUSTED' }, 'rate-limited', 56186],
+    ['validation required', { code: 403, message: 'Validation required', status: 'PERMISSION_DENIED', details: [errorInfo('VALIDATION_REQUIRED', { validation_link: 'https://accounts.google.com/v' })] }, 'validation-required', undefined],
+    ['unauthenticated', { code: 401, message: 'x', status: 'UNAUTHENTICATED' }, 'auth', undefined],
+    ['not found', { code: 404, message: 'x', status: 'NOT_FOUND' }, 'not-found', undefined],
+    ['server', { code: 500, message: 'x', status: 'INTERNAL' }, 'server', undefined],
+    ['bad request', { code: 400, message: 'x', status: 'INVALID_ARGUMENT' }, 'invalid-request', undefined],
+  ])('%s', (_name, payload, errorClass, retryDelayMs) => {
+    const classified = classifyGoogleError(payload);
+    expect(classified.errorClass).toBe(errorClass);
+    expect(classified.retryDelayMs).toBe(retryDelayMs);
+  });
+
+  it('takes the validation link from Help first', () => {
+    const classified = classifyGoogleError({ code: 403, message: 'x', status: 'PERMISSION_DENIED', details: [errorInfo('VALIDATION_REQUIRED', { validation_link: 'https://b' }), { '@type': 'type.googleapis.com/google.rpc.Help', links: [{ url: 'https://a' }] }] });
+    expect(classified.validationUrl).toBe('https://a');
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('900ms')).toBe(900);
+    expect(parseDuration('2s')).toBe(2000);
+    expect(parseDuration('soon')).toBeUndefined();
+  });
+});
