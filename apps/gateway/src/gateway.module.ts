@@ -6,6 +6,9 @@ import { HealthModule } from '@app/health';
 import { UpstreamModule } from '@app/upstream';
 import { GeminiController } from './gemini/gemini.controller';
 import { GeminiService } from './gemini/gemini.service';
+import { ChatCompletionsService } from './openai/chat-completions.service';
+import { OpenAIController } from './openai/openai.controller';
+import { RemoteImageFetcher } from './openai/remote-images';
 import { RootController } from './root.controller';
 import { ModelCatalogService } from './shared/model-catalog.provider';
 
@@ -16,10 +19,12 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigModule.forRoot(config), AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
-      controllers: [RootController, GeminiController],
+      controllers: [RootController, GeminiController, OpenAIController],
       providers: [
         ModelCatalogService,
         GeminiService,
+        ChatCompletionsService,
+        RemoteImageFetcher,
         { provide: APP_GUARD, useExisting: ClientKeyGuard },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
       ],

@@ -140,10 +140,30 @@ export type ChatToolChoice = z.output<typeof toolChoice>;
 export function parseChatCompletionRequest(body: unknown): ChatCompletionRequest {
   let result: ReturnType<typeof chatCompletionRequestSchema.safeParse>;
   try {
+    failFastOnMessages(body);
     result = chatCompletionRequestSchema.safeParse(body);
-  } catch {
+  } catch (error) {
+    if (error instanceof TranslationError) throw error;
     throw new TranslationError('The request body could not be validated.', { code: 'invalid_request' });
   }
   if (result.success) return result.data;
   throw issueToTranslationError(result.error.issues[0], body);
+}
+
+/**
+ * Zod collects every issue of an array before answering, so 20,000 bad messages cost ~130 ms of
+ * event loop. Checking messages one by one first stops at the first bad one (only the first issue
+ * is reported anyway); the full parse then runs on input that is already known to be sane there.
+ */
+function failFastOnMessages(body: unknown): void {
+  if (typeof body !== 'object' || body === null || typeof (body as { model?: unknown }).model !== 'string') return;
+  const messages = (body as { messages?: unknown }).messages;
+  if (!Array.isArray(messages)) return;
+  for (let index = 0; index < messages.length; index += 1) {
+    const checked = message.safeParse(messages[index]);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      throw issueToTranslationError({ ...issue, path: ['messages', index, ...issue.path] } as typeof issue, body);
+    }
+  }
 }
