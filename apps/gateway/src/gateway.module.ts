@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, ClientKeyGuard, type LoadedCredentials } from '@app/auth';
-import { ConfigModule, GatewayExceptionFilter, type GatewayConfig } from '@app/common';
+import { ConfigModule, GatewayExceptionFilter, SharedStateModule, type GatewayConfig } from '@app/common';
 import { HealthModule } from '@app/health';
 import { UpstreamModule } from '@app/upstream';
 import { GeminiController } from './gemini/gemini.controller';
@@ -18,7 +18,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, credentials: LoadedCredentials): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigModule.forRoot(config), AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
       controllers: [RootController, GeminiController, OpenAIController],
       providers: [
         ModelCatalogService,

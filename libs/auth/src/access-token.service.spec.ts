@@ -1,4 +1,4 @@
-import type { GatewayConfig } from '@app/common';
+import { MemorySharedState, type GatewayConfig } from '@app/common';
 import { AccessTokenService, type Clock } from './access-token.service';
 import { parseCredential, type GoogleCredential } from './google-credentials';
 import { CredentialRevokedError, TokenEndpoint, type RefreshedToken } from './token-endpoint';
@@ -33,14 +33,14 @@ class FakeTokenEndpoint extends TokenEndpoint {
 describe('AccessTokenService', () => {
   let now = 1_000_000;
   const clock: Clock = { now: () => now };
-  const config = { upstream: { tokenRefreshMarginMs: 300_000 } } as GatewayConfig;
+  const config = { upstream: { tokenRefreshMarginMs: 300_000, oauthTimeoutMs: 1_000 } } as GatewayConfig;
   let endpoint: FakeTokenEndpoint;
   let service: AccessTokenService;
 
   beforeEach(() => {
     now = 1_000_000;
     endpoint = new FakeTokenEndpoint(clock);
-    service = new AccessTokenService(config, endpoint, clock);
+    service = new AccessTokenService(config, endpoint, clock, new MemorySharedState(clock.now));
   });
 
   it('uses a file token while it is fresh and refreshes within the margin before expiry', async () => {
@@ -72,6 +72,21 @@ describe('AccessTokenService', () => {
     expect(new Set(replaced)).toEqual(new Set(['token-2']));
     // A caller that still holds the old token after the replacement gets the new one, no refresh.
     expect(await service.getAccessToken(credential, { replacing: first })).toBe('token-2');
+    expect(endpoint.refreshes).toBe(2);
+  });
+
+  it('shares one refresh between replicas through the shared state, and the revocation too', async () => {
+    const shared = new MemorySharedState(clock.now);
+    const replicas = [0, 1, 2].map(() => new AccessTokenService(config, endpoint, clock, shared));
+    const credential = parseCredential({ refresh_token: 'r' }, 'test', 'test');
+    endpoint.hold();
+    const tokens = Promise.all(replicas.flatMap((replica) => Array.from({ length: 10 }, () => replica.getAccessToken(credential))));
+    setTimeout(() => endpoint.open(), 100);
+    expect(new Set(await tokens)).toEqual(new Set(['token-1']));
+    expect(endpoint.refreshes).toBe(1);
+    endpoint.revoked = true;
+    await expect(replicas[0].getAccessToken(credential, { replacing: 'token-1' })).rejects.toBeInstanceOf(CredentialRevokedError);
+    await expect(replicas[1].getAccessToken(credential, { replacing: 'token-1' })).rejects.toThrow(/invalid_grant/);
     expect(endpoint.refreshes).toBe(2);
   });
 

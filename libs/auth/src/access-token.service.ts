@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
+import { GATEWAY_CONFIG, SharedState, sharedSingleFlight, type GatewayConfig } from '@app/common';
 import type { GoogleCredential } from './google-credentials';
 import { CredentialRevokedError, TokenEndpoint } from './token-endpoint';
 
@@ -15,11 +15,19 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
+const REVOKED_TTL_MS = 7 * 24 * 3_600_000;
+
+export type RefreshResult = 'success' | 'failure' | 'revoked';
+
 /**
- * Hands out access tokens per credential: refreshed ahead of expiry (TOKEN_REFRESH_MARGIN_MS),
- * also when the file had no expiry; one refresh at a time per credential (concurrent callers share
- * the same promise); after an upstream 401 the caller asks for a replacement of the token it used,
- * and only the first such caller refreshes.
+ * Hands out access tokens per credential. Three layers, cheapest first:
+ * 1. this replica's cache (no I/O on the hot path while the token is fresh);
+ * 2. the shared state (a token another replica refreshed);
+ * 3. a refresh, done by exactly one replica at a time per credential (lock with owner and expiry);
+ *    the others wait for its result instead of refreshing too.
+ * Refreshes happen TOKEN_REFRESH_MARGIN_MS ahead of expiry, and before first use when the file had
+ * no expiry. After an upstream 401 a caller asks to replace the token it used; only the first such
+ * caller refreshes. A revoked refresh token is recorded in shared state so every replica stops.
  */
 @Injectable()
 export class AccessTokenService {
@@ -27,12 +35,19 @@ export class AccessTokenService {
   private readonly cache = new Map<string, CachedToken>();
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private readonly revoked = new Map<string, CredentialRevokedError>();
+  private readonly refreshListeners: Array<(credential: GoogleCredential, result: RefreshResult) => void> = [];
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly tokenEndpoint: TokenEndpoint,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly state: SharedState,
   ) {}
+
+  /** Metrics hook: one call per refresh this replica performed. */
+  onRefresh(listener: (credential: GoogleCredential, result: RefreshResult) => void): void {
+    this.refreshListeners.push(listener);
+  }
 
   async getAccessToken(credential: GoogleCredential, options: { replacing?: string } = {}): Promise<string> {
     const revoked = this.revoked.get(credential.id);
@@ -40,10 +55,10 @@ export class AccessTokenService {
     const cached = this.cache.get(credential.id) ?? this.seed(credential);
     const stale = options.replacing !== undefined && cached?.accessToken === options.replacing;
     if (cached && !stale && this.isFresh(cached)) return cached.accessToken;
-    return (await this.refreshOnce(credential)).accessToken;
+    return (await this.refreshOnce(credential, options.replacing)).accessToken;
   }
 
-  /** True once Google said invalid_grant for this credential. */
+  /** True once Google said invalid_grant for this credential (seen by this replica). */
   isRevoked(credentialId: string): boolean {
     return this.revoked.has(credentialId);
   }
@@ -59,26 +74,71 @@ export class AccessTokenService {
     return token.expiryMs !== undefined && token.expiryMs - this.clock.now() > this.config.upstream.tokenRefreshMarginMs;
   }
 
-  private refreshOnce(credential: GoogleCredential): Promise<CachedToken> {
+  /** One refresh per credential inside this process; the shared layer handles the others. */
+  private refreshOnce(credential: GoogleCredential, rejected?: string): Promise<CachedToken> {
     const running = this.inFlight.get(credential.id);
     if (running) return running;
-    const refresh = this.tokenEndpoint.refresh(credential).then(
-      (token) => {
-        const cached = { accessToken: token.accessToken, expiryMs: token.expiryMs };
-        this.cache.set(credential.id, cached);
-        this.logger.log({ msg: 'access token refreshed', credential: credential.label, expiresInS: Math.round((token.expiryMs - this.clock.now()) / 1000) });
-        return cached;
-      },
-      (error: unknown) => {
+    const refresh = this.sharedRefresh(credential, rejected)
+      .then((token) => {
+        this.cache.set(credential.id, token);
+        return token;
+      })
+      .catch((error: unknown) => {
         if (error instanceof CredentialRevokedError) {
           this.revoked.set(credential.id, error);
           this.cache.delete(credential.id);
         }
-        this.logger.error({ msg: 'access token refresh failed', credential: credential.label, error: (error as Error).message });
         throw error;
-      },
-    ).finally(() => this.inFlight.delete(credential.id));
+      })
+      .finally(() => this.inFlight.delete(credential.id));
     this.inFlight.set(credential.id, refresh);
     return refresh;
+  }
+
+  private sharedRefresh(credential: GoogleCredential, rejected?: string): Promise<CachedToken> {
+    const revokedKey = `revoked:${credential.id}`;
+    return sharedSingleFlight<CachedToken>({
+      state: this.state,
+      valueKey: `token:${credential.id}`,
+      lockKey: `token-lock:${credential.id}`,
+      lockTtlMs: this.config.upstream.oauthTimeoutMs + 5_000,
+      read: (raw) => {
+        const token = parseToken(raw);
+        return token && token.accessToken !== rejected && this.isFresh(token) ? token : undefined;
+      },
+      write: (token) => ({ raw: JSON.stringify(token), ttlMs: Math.max(1_000, (token.expiryMs ?? 0) - this.clock.now()) }),
+      check: async () => {
+        const reason = await this.state.get(revokedKey);
+        if (reason) throw new CredentialRevokedError(credential, reason);
+      },
+      compute: async () => {
+        try {
+          const token = await this.tokenEndpoint.refresh(credential);
+          this.report(credential, 'success');
+          this.logger.log({ msg: 'access token refreshed', credential: credential.label, expiresInS: Math.round((token.expiryMs - this.clock.now()) / 1000) });
+          return { accessToken: token.accessToken, expiryMs: token.expiryMs };
+        } catch (error) {
+          const revoked = error instanceof CredentialRevokedError;
+          this.report(credential, revoked ? 'revoked' : 'failure');
+          this.logger.error({ msg: 'access token refresh failed', credential: credential.label, error: (error as Error).message });
+          if (revoked) await this.state.set(revokedKey, (error as CredentialRevokedError).detail, REVOKED_TTL_MS);
+          throw error;
+        }
+      },
+    });
+  }
+
+  private report(credential: GoogleCredential, result: RefreshResult): void {
+    for (const listener of this.refreshListeners) listener(credential, result);
+  }
+}
+
+function parseToken(raw: string | undefined): CachedToken | undefined {
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as CachedToken;
+    return typeof parsed.accessToken === 'string' ? parsed : undefined;
+  } catch {
+    return undefined;
   }
 }

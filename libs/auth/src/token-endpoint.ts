@@ -17,7 +17,7 @@ export abstract class TokenEndpoint {
 
 /** Google refused the refresh token: it was revoked, expired, or belongs to another client. */
 export class CredentialRevokedError extends ServiceUnavailableError {
-  constructor(credential: Pick<GoogleCredential, 'label' | 'source'>, detail: string) {
+  constructor(credential: Pick<GoogleCredential, 'label' | 'source'>, readonly detail: string) {
     super(
       `Google rejected the refresh token of credential "${credential.label}" (${credential.source}): ${detail}. ` +
         'Log in again (`npx geminicli2api login`, or `gemini` then copy ~/.gemini/oauth_creds.json) and update the credential.',

@@ -5,3 +5,7 @@ export * from './errors';
 export * from './logging/logger';
 export * from './sse/response-writer';
 export * from './http/outbound-dispatcher';
+export * from './shared-state/shared-state';
+export * from './shared-state/redis-shared-state';
+export * from './shared-state/single-flight';
+export * from './shared-state/shared-state.module';

@@ -5,3 +5,4 @@ export * from './project.service';
 export * from './sse-reader';
 export * from './upstream.service';
 export * from './upstream.module';
+export * from './limiter/upstream-limiter';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
+import { GATEWAY_CONFIG, SharedState, sharedSingleFlight, type GatewayConfig } from '@app/common';
 import type { GoogleCredential } from '@app/auth';
 import { IneligibleTierError, OnboardingTimeoutError, ProjectRequiredError, ValidationRequiredError } from './onboarding-errors';
 
@@ -24,13 +24,16 @@ interface Operation {
   response?: { cloudaicompanionProject?: { id?: string; name?: string } };
 }
 
+const PROJECT_TTL_MS = 24 * 3_600_000;
+
 /** One JSON RPC against Code Assist with a fresh access token; errors already mapped. */
 export type CodeAssistRpc = (method: string, body: unknown, options?: { httpMethod?: 'GET' | 'POST' }) => Promise<unknown>;
 
 /**
  * Finds the Code Assist project of a credential: GOOGLE_CLOUD_PROJECT > the credential's
  * project_id > loadCodeAssist > onboardUser with bounded operation polling (§1.6–§2). Cached per
- * credential; concurrent first requests share one discovery.
+ * credential in this replica and in the shared state, so a new replica does not call
+ * loadCodeAssist again; concurrent first requests (on any replica) share one discovery.
  */
 @Injectable()
 export class ProjectService {
@@ -38,7 +41,7 @@ export class ProjectService {
   private readonly projects = new Map<string, string>();
   private readonly running = new Map<string, Promise<string>>();
 
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig, private readonly state: SharedState) {}
 
   cached(credential: GoogleCredential): string | undefined {
     return this.config.google.project ?? credential.projectId ?? this.projects.get(credential.id);
@@ -49,7 +52,15 @@ export class ProjectService {
     if (known) return known;
     const running = this.running.get(credential.id);
     if (running) return running;
-    const discovery = this.discover(credential, rpc)
+    const discovery = sharedSingleFlight<string>({
+      state: this.state,
+      valueKey: `project:${credential.id}`,
+      lockKey: `project-lock:${credential.id}`,
+      lockTtlMs: this.config.upstream.onboardingTimeoutMs + 10_000,
+      read: (raw) => raw || undefined,
+      write: (project) => ({ raw: project, ttlMs: PROJECT_TTL_MS }),
+      compute: () => this.discover(credential, rpc),
+    })
       .then((project) => {
         this.projects.set(credential.id, project);
         return project;

@@ -1,11 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { CodeAssistHttp, UndiciCodeAssistHttp } from './code-assist-http';
+import { UpstreamLimiter } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
 import { UpstreamService } from './upstream.service';
 
 @Global()
 @Module({
-  providers: [{ provide: CodeAssistHttp, useClass: UndiciCodeAssistHttp }, ProjectService, UpstreamService],
-  exports: [CodeAssistHttp, ProjectService, UpstreamService],
+  providers: [{ provide: CodeAssistHttp, useClass: UndiciCodeAssistHttp }, ProjectService, UpstreamService, UpstreamLimiter],
+  exports: [CodeAssistHttp, ProjectService, UpstreamService, UpstreamLimiter],
 })
 export class UpstreamModule {}

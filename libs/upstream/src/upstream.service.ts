@@ -8,6 +8,7 @@ import {
 import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
 import { classifyGoogleError, parseGoogleErrorBody } from './google-errors';
 import { ValidationRequiredError } from './onboarding-errors';
+import { UpstreamLimiter, type LimiterSlot } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
 import { readJsonEvents } from './sse-reader';
 
@@ -32,18 +33,36 @@ export class UpstreamService {
     private readonly credentials: CredentialStore,
     private readonly tokens: AccessTokenService,
     private readonly projects: ProjectService,
+    private readonly limiter: UpstreamLimiter,
   ) {}
 
   async generate(input: GenerateInput): Promise<GenerateContentResponse> {
-    const response = await this.callGeneration('generateContent', input);
-    const wrapper = (await response.body.json()) as CodeAssistGenerateResponse;
-    return unwrapGenerateResponse(wrapper);
+    const slot = await this.limiter.acquire(input.signal);
+    try {
+      const response = await this.callGeneration('generateContent', input);
+      const wrapper = (await response.body.json()) as CodeAssistGenerateResponse;
+      return unwrapGenerateResponse(wrapper);
+    } finally {
+      slot.release();
+    }
   }
 
-  /** Resolves once Google accepted the call (status 200), so errors before the first byte still get a proper status. */
+  /**
+   * Resolves once Google accepted the call (status 200), so errors before the first byte still get
+   * a proper status. The limiter slot is held until the stream ends, fails or the client leaves.
+   */
   async stream(input: GenerateInput): Promise<AsyncGenerator<GenerateContentResponse>> {
-    const response = await this.callGeneration('streamGenerateContent', input, true);
-    return this.unwrapStream(response);
+    const slot = await this.limiter.acquire(input.signal);
+    const releaseOnAbort = (): void => slot.release();
+    input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
+    try {
+      const response = await this.callGeneration('streamGenerateContent', input, true);
+      return this.unwrapStream(response, slot, () => input.signal?.removeEventListener('abort', releaseOnAbort));
+    } catch (error) {
+      slot.release();
+      input.signal?.removeEventListener('abort', releaseOnAbort);
+      throw error;
+    }
   }
 
   async countTokens(input: { model: string; contents: GeminiContent[]; signal?: AbortSignal }): Promise<{ totalTokens: number }> {
@@ -60,7 +79,7 @@ export class UpstreamService {
     return this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
   }
 
-  private async *unwrapStream(response: UpstreamResponse): AsyncGenerator<GenerateContentResponse> {
+  private async *unwrapStream(response: UpstreamResponse, slot: LimiterSlot, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
     try {
       for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(response.body, {
         onMalformed: () => this.logger.warn('dropped a malformed event from Code Assist'),
@@ -70,6 +89,8 @@ export class UpstreamService {
     } finally {
       // Leaving early (client gone, error) must release the socket, not leave it half-read.
       if (!response.body.destroyed) response.body.destroy();
+      slot.release();
+      cleanup();
     }
   }
 

@@ -36,6 +36,20 @@ export const envSchema = z.object({
   IMAGE_FETCH_ENABLED: bool(false),
   IMAGE_FETCH_MAX_BYTES: integer(10 * 1024 * 1024, 1),
   IMAGE_FETCH_TIMEOUT_MS: integer(10_000, 1),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  REDIS_KEY_PREFIX: z.string().default('gcli2api:'),
+  REDIS_COMMAND_TIMEOUT_MS: integer(500, 1),
+  REDIS_DEGRADED_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  UPSTREAM_MAX_CONCURRENT: integer(0),
+  UPSTREAM_QUEUE_MAX: integer(500),
+  UPSTREAM_QUEUE_TIMEOUT_MS: integer(30_000, 1),
+  UPSTREAM_RESERVOIR_PER_MINUTE: integer(0),
+  LIMITER_CLIENT_TIMEOUT_MS: integer(10_000, 1000),
+  METRICS_PORT: integer(9464).pipe(z.number().max(65535)),
+  METRICS_HOST: z.string().optional(),
+  DRAIN_DELAY_MS: integer(5_000),
+  DRAIN_TIMEOUT_MS: integer(30_000),
+  SSE_HEARTBEAT_MS: integer(15_000),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -71,5 +85,20 @@ export interface GatewayConfig {
     onboardingTimeoutMs: number;
   };
   models: { extra: string[] };
+  redis?: { url: string; keyPrefix: string; commandTimeoutMs: number; degradedShare: number };
+  limiter: {
+    /** Cluster-wide cap on in-flight upstream calls; 0 = no cap. */
+    maxConcurrent: number;
+    /** Per-replica queue bound. */
+    queueMax: number;
+    queueTimeoutMs: number;
+    /** Optional cluster-wide calls per minute; 0 = off. */
+    reservoirPerMinute: number;
+    /** A replica that stops heartbeating for this long loses its slots. */
+    clientTimeoutMs: number;
+  };
+  metrics: { port: number; host: string };
+  drain: { delayMs: number; timeoutMs: number };
+  openai: { heartbeatMs: number };
   images: { fetchEnabled: boolean; maxBytes: number; timeoutMs: number };
 }

@@ -51,6 +51,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
+    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
+    limiter: {
+      maxConcurrent: raw.UPSTREAM_MAX_CONCURRENT,
+      queueMax: raw.UPSTREAM_QUEUE_MAX,
+      queueTimeoutMs: raw.UPSTREAM_QUEUE_TIMEOUT_MS,
+      reservoirPerMinute: raw.UPSTREAM_RESERVOIR_PER_MINUTE,
+      clientTimeoutMs: raw.LIMITER_CLIENT_TIMEOUT_MS,
+    },
+    metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? raw.HOST },
+    drain: { delayMs: raw.DRAIN_DELAY_MS, timeoutMs: raw.DRAIN_TIMEOUT_MS },
+    openai: { heartbeatMs: raw.SSE_HEARTBEAT_MS },
   };
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The shared-state port: what replicas must agree on (access tokens, project ids, revoked
+ * credentials, locks, cooldowns). Two adapters: in-process (one replica, or Redis down) and Redis.
+ * Every key carries a TTL; nothing here has to survive a Redis restart — the gateway rebuilds it.
+ */
+export type SharedStateMode = 'local' | 'redis' | 'degraded';
+
+export abstract class SharedState {
+  /** `local`: no REDIS_URL; `redis`: shared; `degraded`: REDIS_URL set but Redis unreachable. */
+  abstract mode(): SharedStateMode;
+  abstract get(key: string): Promise<string | undefined>;
+  abstract set(key: string, value: string, ttlMs: number): Promise<void>;
+  abstract delete(key: string): Promise<void>;
+  /** Atomically adds `by` and returns the new value; the key expires `ttlMs` after creation. */
+  abstract increment(key: string, by: number, ttlMs: number): Promise<number>;
+  /** SET NX PX with an owner token; true when this owner now holds the lock. */
+  abstract tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Releases only if `owner` still holds it (a lock that expired and moved on is left alone). */
+  abstract unlock(key: string, owner: string): Promise<void>;
+  abstract close(): Promise<void>;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** In-process adapter, and the fallback the Redis adapter uses while Redis is unreachable. */
+export class MemorySharedState extends SharedState {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly now: () => number = Date.now, private readonly reportedMode: SharedStateMode = 'local') {
+    super();
+  }
+
+  mode(): SharedStateMode {
+    return this.reportedMode;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.live(key)?.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.entries.set(key, { value, expiresAt: this.now() + Math.max(1, ttlMs) });
+    this.sweepSometimes();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  async increment(key: string, by: number, ttlMs: number): Promise<number> {
+    const entry = this.live(key);
+    const value = (entry ? Number(entry.value) : 0) + by;
+    this.entries.set(key, { value: String(value), expiresAt: entry?.expiresAt ?? this.now() + Math.max(1, ttlMs) });
+    return value;
+  }
+
+  async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    if (this.live(key)) return false;
+    this.entries.set(key, { value: owner, expiresAt: this.now() + Math.max(1, ttlMs) });
+    return true;
+  }
+
+  async unlock(key: string, owner: string): Promise<void> {
+    if (this.live(key)?.value === owner) this.entries.delete(key);
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+  }
+
+  private live(key: string): Entry | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private writes = 0;
+
+  /** Expired keys are dropped lazily on read; a sweep every 1,000 writes bounds memory. */
+  private sweepSometimes(): void {
+    this.writes += 1;
+    if (this.writes % 1000 !== 0) return;
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
