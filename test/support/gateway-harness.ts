@@ -2,13 +2,15 @@ import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
 import { createGatewayApp } from '../../apps/gateway/src/app.factory';
-import { REDACT_PATHS, loadConfig } from '@app/common';
+import { MetricsServer, loadConfig, loggerOptions } from '@app/common';
 import type { GoogleEmulator } from './emulator';
 
 export const TEST_CLIENT_KEY = 'sk-test-client-key-0123456789';
 
 export interface GatewayHarness {
   url: string;
+  /** Base URL of the metrics listener (`${metricsUrl}/metrics`). */
+  metricsUrl: string;
   app: NestFastifyApplication;
   /** Every JSON log line the gateway wrote (for redaction and request-id assertions). */
   logs: string[];
@@ -40,6 +42,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     CODE_ASSIST_ENDPOINT: options.emulator.url,
     GOOGLE_OAUTH_TOKEN_URL: options.emulator.tokenUrl,
     ONBOARDING_POLL_INTERVAL_MS: '20',
+    METRICS_PORT: '0',
     ...options.env,
   };
   if (options.credentials) env.GEMINI_CREDENTIALS = JSON.stringify(options.credentials);
@@ -51,10 +54,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       callback();
     },
   });
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+  const logger = pino(loggerOptions(config.logLevel), sink);
   const app = await createGatewayApp({ config, logger, geminiHome: '/nonexistent-gemini-home', cwdForCredentials: '/nonexistent-cwd' });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  return { url: `http://127.0.0.1:${port}`, app, logs, close: () => app.close() };
+  const metricsPort = app.get(MetricsServer).port;
+  return { url: `http://127.0.0.1:${port}`, metricsUrl: `http://127.0.0.1:${metricsPort}`, app, logs, close: () => app.close() };
 }

@@ -3,7 +3,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
-import { PinoNestLogger, type GatewayConfig } from '@app/common';
+import { GatewayMetrics, PinoNestLogger, type GatewayConfig } from '@app/common';
+import { DrainState } from '@app/health';
+import { installHttpObservability } from './observability/http-observer';
 import { GatewayModule } from './gateway.module';
 
 export interface CreateGatewayOptions {
@@ -40,5 +42,6 @@ export async function createGatewayApp(options: CreateGatewayOptions): Promise<N
     logger: new PinoNestLogger(options.logger),
     abortOnError: false,
   });
+  installHttpObservability(app.getHttpAdapter().getInstance(), app.get(GatewayMetrics), options.logger, app.get(DrainState));
   return app;
 }

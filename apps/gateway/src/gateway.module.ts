@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AuthModule, ClientKeyGuard, type LoadedCredentials } from '@app/auth';
-import { ConfigModule, GatewayExceptionFilter, SharedStateModule, type GatewayConfig } from '@app/common';
+import { ConfigModule, GatewayExceptionFilter, MetricsModule, SharedStateModule, type GatewayConfig } from '@app/common';
 import { HealthModule } from '@app/health';
 import { UpstreamModule } from '@app/upstream';
 import { GeminiController } from './gemini/gemini.controller';
@@ -9,6 +9,9 @@ import { GeminiService } from './gemini/gemini.service';
 import { ChatCompletionsService } from './openai/chat-completions.service';
 import { OpenAIController } from './openai/openai.controller';
 import { RemoteImageFetcher } from './openai/remote-images';
+import { MetricsBinder } from './observability/metrics.binder';
+import { StreamTelemetry } from './observability/stream-telemetry';
+import { UsageRecorder } from './observability/usage-recorder';
 import { RootController } from './root.controller';
 import { ModelCatalogService } from './shared/model-catalog.provider';
 
@@ -18,13 +21,16 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, credentials: LoadedCredentials): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ConfigModule.forRoot(config), SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), MetricsModule, SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
       controllers: [RootController, GeminiController, OpenAIController],
       providers: [
         ModelCatalogService,
         GeminiService,
         ChatCompletionsService,
         RemoteImageFetcher,
+        StreamTelemetry,
+        UsageRecorder,
+        MetricsBinder,
         { provide: APP_GUARD, useExisting: ClientKeyGuard },
         { provide: APP_FILTER, useClass: GatewayExceptionFilter },
       ],

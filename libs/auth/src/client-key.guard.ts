@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { AuthenticationError, GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
+import { AuthenticationError, GATEWAY_CONFIG, currentRequest, type GatewayConfig } from '@app/common';
 import { ClientKeyVerifier } from './client-keys';
 
 const PUBLIC_ROUTE = 'geminicli2api:public';
@@ -32,6 +32,8 @@ export class ClientKeyGuard implements CanActivate {
     });
     if (!name) throw new AuthenticationError();
     request.clientKeyName = name;
+    const requestState = currentRequest();
+    if (requestState) requestState.clientKeyName = name;
     return true;
   }
 }

@@ -9,3 +9,6 @@ export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
 export * from './shared-state/single-flight';
 export * from './shared-state/shared-state.module';
+export * from './logging/request-context';
+export * from './metrics/metrics';
+export * from './metrics/metrics.module';

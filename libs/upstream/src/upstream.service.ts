@@ -1,12 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { GatewayError, ServiceUnavailableError, UpstreamError } from '@app/common';
+import { GatewayError, GatewayMetrics, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest } from '@app/common';
 import { AccessTokenService, CredentialStore, type GoogleCredential } from '@app/auth';
 import {
   buildCountTokensEnvelope, buildGenerateEnvelope, unwrapGenerateResponse,
   type CodeAssistGenerateResponse, type GeminiContent, type GenerateContentRequest, type GenerateContentResponse,
 } from '@app/translation';
 import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
-import { classifyGoogleError, parseGoogleErrorBody } from './google-errors';
+import { classifyGoogleError, parseGoogleErrorBody, type ErrorClass } from './google-errors';
 import { ValidationRequiredError } from './onboarding-errors';
 import { UpstreamLimiter, type LimiterSlot } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
@@ -17,6 +17,16 @@ export interface GenerateInput {
   model: string;
   request: GenerateContentRequest;
   signal?: AbortSignal;
+}
+
+const METRIC_CLASS: Record<ErrorClass, string> = {
+  'rate-limited': 'rate_limited', 'daily-quota': 'daily_quota', capacity: 'capacity', auth: 'auth', 'validation-required': 'validation_required',
+  'not-found': 'invalid_request', permission: 'other', 'invalid-request': 'invalid_request', server: 'server', other: 'other',
+};
+
+interface UpstreamTimer {
+  firstByte(): void;
+  done(outcome: 'ok' | 'error', error?: unknown): void;
 }
 
 /**
@@ -34,14 +44,21 @@ export class UpstreamService {
     private readonly tokens: AccessTokenService,
     private readonly projects: ProjectService,
     private readonly limiter: UpstreamLimiter,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async generate(input: GenerateInput): Promise<GenerateContentResponse> {
     const slot = await this.limiter.acquire(input.signal);
+    const timer = this.startTimer(input.model, 'generateContent');
     try {
       const response = await this.callGeneration('generateContent', input);
+      timer.firstByte();
       const wrapper = (await response.body.json()) as CodeAssistGenerateResponse;
+      timer.done('ok');
       return unwrapGenerateResponse(wrapper);
+    } catch (error) {
+      timer.done('error', error);
+      throw error;
     } finally {
       slot.release();
     }
@@ -55,10 +72,13 @@ export class UpstreamService {
     const slot = await this.limiter.acquire(input.signal);
     const releaseOnAbort = (): void => slot.release();
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
+    const timer = this.startTimer(input.model, 'streamGenerateContent');
     try {
       const response = await this.callGeneration('streamGenerateContent', input, true);
-      return this.unwrapStream(response, slot, () => input.signal?.removeEventListener('abort', releaseOnAbort));
+      timer.firstByte();
+      return this.unwrapStream(response, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
     } catch (error) {
+      timer.done('error', error);
       slot.release();
       input.signal?.removeEventListener('abort', releaseOnAbort);
       throw error;
@@ -79,19 +99,47 @@ export class UpstreamService {
     return this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
   }
 
-  private async *unwrapStream(response: UpstreamResponse, slot: LimiterSlot, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
+  private async *unwrapStream(response: UpstreamResponse, slot: LimiterSlot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
+    let failure: unknown;
     try {
       for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(response.body, {
         onMalformed: () => this.logger.warn('dropped a malformed event from Code Assist'),
       })) {
         yield unwrapGenerateResponse(wrapper);
       }
+    } catch (error) {
+      failure = error;
+      throw error;
     } finally {
+      timer.done(failure === undefined ? 'ok' : 'error', failure);
       // Leaving early (client gone, error) must release the socket, not leave it half-read.
       if (!response.body.destroyed) response.body.destroy();
       slot.release();
       cleanup();
     }
+  }
+
+  /** Times one generation call for metrics and for the request's gateway-overhead figure. */
+  private startTimer(model: string, method: string): UpstreamTimer {
+    const started = performance.now();
+    const context = currentRequest();
+    let finished = false;
+    return {
+      firstByte: () => {
+        const elapsed = performance.now() - started;
+        this.metrics.upstreamFirstByte.observe({ model, method }, elapsed / 1000);
+        if (context) context.upstreamFirstByteMs = elapsed;
+      },
+      done: (outcome, error) => {
+        if (finished) return;
+        finished = true;
+        const elapsed = performance.now() - started;
+        this.metrics.upstreamDuration.observe({ model, method, outcome }, elapsed / 1000);
+        if (context && method === 'generateContent') context.upstreamMs += elapsed;
+        if (error instanceof UpstreamTimeoutError) this.metrics.upstreamErrors.inc({ class: 'timeout', model });
+        else if (error instanceof UpstreamUnreachableError) this.metrics.upstreamErrors.inc({ class: 'network', model });
+      },
+    };
   }
 
   private async rpc(credential: GoogleCredential, method: string, body: unknown, httpMethod: 'GET' | 'POST' = 'POST', signal?: AbortSignal): Promise<unknown> {
@@ -105,17 +153,19 @@ export class UpstreamService {
     let response = await this.http.call({ ...call, accessToken });
     if (response.status === 401) {
       await response.body.dump();
+      this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' });
       accessToken = await this.tokens.getAccessToken(credential, { replacing: accessToken });
       response = await this.http.call({ ...call, accessToken });
     }
     if (response.status >= 200 && response.status < 300) return response;
-    throw await this.errorFrom(credential, response);
+    throw await this.errorFrom(credential, response, call.model);
   }
 
-  private async errorFrom(credential: GoogleCredential, response: UpstreamResponse): Promise<GatewayError> {
+  private async errorFrom(credential: GoogleCredential, response: UpstreamResponse, model = 'none'): Promise<GatewayError> {
     const text = await response.body.text().catch(() => '');
     const payload = parseGoogleErrorBody(response.status, text);
     const classified = classifyGoogleError(payload);
+    this.metrics.upstreamErrors.inc({ class: METRIC_CLASS[classified.errorClass], model });
     this.logger.warn({ msg: 'Code Assist answered an error', status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
     if (classified.errorClass === 'auth') {
       return new ServiceUnavailableError(`Google rejected the access token of credential "${credential.label}" even after a refresh (${payload.message}).`, { code: 'google_unauthenticated', details: payload.details });

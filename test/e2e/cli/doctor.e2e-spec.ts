@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type GoogleEmulator } from '../../support/emulator';
@@ -56,7 +57,7 @@ describe('geminicli2api doctor', () => {
   const options = (gateway: GatewayHarness, extra: Partial<DoctorOptions> & { env?: Record<string, string> } = {}): DoctorOptions => ({
     url: gateway.url,
     key: TEST_CLIENT_KEY,
-    metricsUrl: `http://127.0.0.1:${metricsPort}`,
+    metricsUrl: gateway.metricsUrl,
     timeoutMs: 10_000,
     cwd: folder,
     ...extra,
@@ -167,18 +168,24 @@ describe('geminicli2api doctor', () => {
   });
 
   const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
-  (redisServer ? it : it.skip)('Redis up: PING answers PONG', async () => {
+  (redisServer ? it : it.skip)('Redis up and shared by the gateway: PING answers PONG, mode redis', async () => {
     const port = await closedPort();
     const child: ChildProcess = spawn(redisServer ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    let shared: GatewayHarness | undefined;
     try {
-      let report: DoctorReport | undefined;
       for (let attempt = 0; attempt < 50; attempt += 1) {
-        report = await runDoctor(options(healthy, { env: { REDIS_URL: `redis://127.0.0.1:${port}` } }));
-        if (byId(report, 'redis').status === 'PASS') break;
+        if (await new Promise<boolean>((resolve) => { const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); }); socket.once('error', () => resolve(false)); })) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      expect(byId(report as DoctorReport, 'redis')).toMatchObject({ status: 'PASS', detail: expect.stringContaining('answered PONG') });
+      shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redisUrl } });
+      const report = await runDoctor(options(shared, { env: { REDIS_URL: redisUrl } }));
+      expect(byId(report, 'redis')).toMatchObject({ status: 'PASS', detail: expect.stringMatching(/answered PONG.*gateway shared state: redis/) });
+      // The same Redis seen from here while the gateway runs without it is a configuration smell.
+      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redisUrl } }));
+      expect(byId(local, 'redis')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('gateway shared state: local') });
     } finally {
+      await shared?.close();
       child.kill();
     }
   });

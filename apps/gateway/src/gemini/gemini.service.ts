@@ -1,8 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { StreamResponseWriter, TruncatedStreamError, googleErrorBody, toGatewayError, type GatewayError } from '@app/common';
+import {
+  GatewayMetrics, ServiceUnavailableError, TruncatedStreamError, googleErrorBody, toGatewayError,
+  type GatewayError, type StreamResponseWriter,
+} from '@app/common';
 import { applyNativeDefaults, type GenerateContentRequest, type GenerateContentResponse } from '@app/translation';
 import { UpstreamService, isAbort } from '@app/upstream';
+import { StreamTelemetry } from '../observability/stream-telemetry';
+import { UsageRecorder } from '../observability/usage-recorder';
 import { ModelCatalogService } from '../shared/model-catalog.provider';
 
 export type NativeStreamFormat = 'sse' | 'json-array';
@@ -15,11 +20,19 @@ export type NativeStreamFormat = 'sse' | 'json-array';
 export class GeminiService {
   private readonly logger = new Logger('gemini');
 
-  constructor(private readonly upstream: UpstreamService, private readonly catalog: ModelCatalogService) {}
+  constructor(
+    private readonly upstream: UpstreamService,
+    private readonly catalog: ModelCatalogService,
+    private readonly streams: StreamTelemetry,
+    private readonly usage: UsageRecorder,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   async generate(modelId: string, body: GenerateContentRequest, signal: AbortSignal): Promise<GenerateContentResponse> {
     const model = this.catalog.require(modelId);
-    return this.upstream.generate({ model: model.base, request: applyNativeDefaults(body, model), signal });
+    const response = await this.upstream.generate({ model: model.base, request: applyNativeDefaults(body, model), signal });
+    this.usage.record(model.base, response.usageMetadata);
+    return response;
   }
 
   async countTokens(modelId: string, contents: GenerateContentRequest['contents'], signal: AbortSignal): Promise<{ totalTokens: number }> {
@@ -31,29 +44,35 @@ export class GeminiService {
    * Streams to the raw response. Headers are sent with the first event, so an error before it
    * still gets its own status. After that an error is written the way @google/genai reads it
    * (a `data:` error event, then a bare JSON `{"error":…}` in its own write), or as the last
-   * element of the JSON array.
+   * element of the JSON array. No comments or heartbeats: @google/genai 1.x cannot parse them.
    */
   async stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
     const model = this.catalog.require(modelId);
-    const writer = new StreamResponseWriter(reply.raw);
+    const writer = this.streams.open(reply.raw, 'gemini', model.base);
     reply.hijack();
+    let count = 0;
+    writer.onTerminate(() => this.endWithError(writer, format, new ServiceUnavailableError('The gateway is shutting down; retry the request.', { code: 'server_shutting_down', retryAfterSeconds: 1 }), count > 0, true));
     const chunks = await this.upstream.stream({ model: model.base, request: applyNativeDefaults(body, model), signal: writer.signal }).catch((error: unknown) => {
-      this.endWithError(writer, format, toGatewayError(error), false);
+      if (!writer.clientGone && !isAbort(error)) this.endWithError(writer, format, toGatewayError(error), false);
+      else writer.end();
       return undefined;
     });
     if (!chunks) return;
-    let count = 0;
     let finished = false;
     try {
       for await (const chunk of chunks) {
         if (count === 0) writer.start(200, headersFor(format));
         finished ||= isFinal(chunk);
+        if (chunk.usageMetadata && isFinal(chunk)) this.usage.record(model.base, chunk.usageMetadata);
         await writer.write(encodeChunk(chunk, format, count));
         count += 1;
         if (writer.clientGone) break;
       }
       if (writer.clientGone) return;
-      if (!finished) throw new TruncatedStreamError();
+      if (!finished) {
+        this.metrics.upstreamErrors.inc({ class: 'truncated', model: model.base });
+        throw new TruncatedStreamError();
+      }
       if (count === 0) writer.start(200, headersFor(format));
       writer.end(format === 'json-array' ? (count === 0 ? '[]' : ']') : undefined);
     } catch (error) {
@@ -65,11 +84,12 @@ export class GeminiService {
     }
   }
 
-  private endWithError(writer: StreamResponseWriter, format: NativeStreamFormat, error: GatewayError, arrayOpen: boolean): void {
-    if (writer.clientGone) {
+  private endWithError(writer: StreamResponseWriter, format: NativeStreamFormat, error: GatewayError, arrayOpen: boolean, immediate = false): void {
+    if (writer.clientGone || writer.ended) {
       writer.end();
       return;
     }
+    writer.failed();
     this.logger.warn({ msg: 'native stream ended with an error', error: error.message, status: error.httpStatus });
     const body = JSON.stringify(googleErrorBody(error));
     if (!writer.headersSent) {
@@ -84,8 +104,11 @@ export class GeminiService {
       return;
     }
     // @google/genai 2.x raises ApiError on a `data:` event holding {"error":…}; 1.x only on a network
-    // read that is a bare {"error":…} object. Send both, the bare one in its own later write.
-    void writer.write(`data: ${body}\r\n\r\n`).then(() => setImmediate(() => writer.end(body)));
+    // read that is a bare {"error":…} object. Send both, the bare one in its own later write
+    // (at once when the stream is being terminated: there is no later).
+    const sent = writer.write(`data: ${body}\r\n\r\n`);
+    if (immediate) writer.end(body);
+    else void sent.then(() => setImmediate(() => writer.end(body)));
   }
 }
 

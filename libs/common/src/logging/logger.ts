@@ -1,5 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import pino, { type Logger } from 'pino';
+import { currentRequest } from './request-context';
 
 /**
  * JSON logs (pino). Redaction is structural: authorization headers, keys, tokens and bodies are
@@ -14,10 +15,21 @@ export const REDACT_PATHS = [
 ];
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    { level, base: { service: 'geminicli2api' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
-    destination ?? pino.destination({ sync: false }),
-  );
+  return pino(loggerOptions(level), destination ?? pino.destination({ sync: false }));
+}
+
+/** JSON logs with the request id of the request being served (AsyncLocalStorage) on every line. */
+export function loggerOptions(level: string): pino.LoggerOptions {
+  return {
+    level,
+    base: { service: 'geminicli2api' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: () => {
+      const context = currentRequest();
+      return context ? { requestId: context.requestId } : {};
+    },
+  };
 }
 
 /** Nest's start-up chatter (one line per module and route) is debug, not info. */

@@ -1,26 +1,47 @@
 import type { ServerResponse } from 'node:http';
+import { OVERHEAD_HEADER, currentRequest, overheadMs } from '../logging/request-context';
+
+export type StreamOutcome = 'completed' | 'error' | 'client_closed' | 'drained';
+
+export interface StreamHooks {
+  /** First byte sent to the client (headers); `overhead` = gateway time so far minus Google's first byte. */
+  onStart?(elapsedMs: number, overhead: number): void;
+  onEnd?(outcome: StreamOutcome, elapsedMs: number): void;
+}
 
 /**
  * Writes a streamed answer to a raw Node response with backpressure: `write()` resolves when the
  * socket took the bytes (or waits for 'drain'), so a slow client slows the upstream read instead
- * of growing our memory. `signal` aborts when the client goes away.
+ * of growing our memory. `signal` aborts when the client goes away. `terminate()` lets a shutdown
+ * end the stream with the surface's own final error event.
  */
 export class StreamResponseWriter {
   private readonly abortController = new AbortController();
+  private clientLeft = false;
   private finished = false;
+  private outcome: StreamOutcome = 'completed';
+  private terminator?: () => void;
+  private readonly startedAt = performance.now();
+  private lastWriteAt = performance.now();
 
-  constructor(private readonly response: ServerResponse) {
-    const onClose = (): void => {
-      if (!this.response.writableFinished) this.abortController.abort(new Error('client disconnected'));
-    };
-    response.once('close', onClose);
+  constructor(private readonly response: ServerResponse, private readonly hooks: StreamHooks = {}) {
+    response.once('close', () => {
+      if (!this.response.writableFinished) {
+        this.clientLeft = true;
+        this.abortController.abort(new Error('client disconnected'));
+        if (!this.finished) this.outcome = 'client_closed';
+      }
+      if (!this.finished) this.finished = true;
+      this.hooks.onEnd?.(this.outcome, performance.now() - this.startedAt);
+    });
   }
 
-  /** Aborted when the client disconnects before the answer is complete. */
+  /** Aborted when the client disconnects before the answer is complete, or the stream is terminated. */
   get signal(): AbortSignal {
     return this.abortController.signal;
   }
 
+  /** The client went away (or the stream was terminated): stop working on it. */
   get clientGone(): boolean {
     return this.abortController.signal.aborted;
   }
@@ -29,14 +50,52 @@ export class StreamResponseWriter {
     return this.response.headersSent;
   }
 
+  get ended(): boolean {
+    return this.finished;
+  }
+
+  /** Milliseconds since the last write (for keep-alive heartbeats). */
+  get idleMs(): number {
+    return performance.now() - this.lastWriteAt;
+  }
+
+  /** How a shutdown ends this stream (the surface writes its own final error event). */
+  onTerminate(terminator: () => void): void {
+    this.terminator = terminator;
+  }
+
+  terminate(): void {
+    if (this.finished) return;
+    this.outcome = 'drained';
+    if (this.terminator) this.terminator();
+    this.end();
+    this.abortController.abort(new Error('stream terminated: server shutting down'));
+  }
+
+  /** Marks the outcome of a stream that ends with an error event. */
+  failed(): void {
+    if (this.outcome === 'completed') this.outcome = 'error';
+  }
+
   start(status: number, headers: Record<string, string>): void {
     if (this.response.headersSent) return;
-    this.response.writeHead(status, headers);
+    const context = currentRequest();
+    const all: Record<string, string> = { ...headers };
+    let overhead = 0;
+    if (context) {
+      overhead = overheadMs(context);
+      all['x-request-id'] = context.requestId;
+      all[OVERHEAD_HEADER] = overhead.toFixed(2);
+    }
+    this.response.writeHead(status, all);
     this.response.flushHeaders();
+    this.lastWriteAt = performance.now();
+    this.hooks.onStart?.(performance.now() - (context?.startedAt ?? this.startedAt), overhead);
   }
 
   async write(chunk: string): Promise<void> {
     if (this.clientGone || this.finished) return;
+    this.lastWriteAt = performance.now();
     if (this.response.write(chunk)) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
@@ -54,7 +113,7 @@ export class StreamResponseWriter {
     this.finished = true;
     // A client that left may have only half-closed its side; drop the socket instead of
     // answering into it, or it lingers as a "busy" connection and blocks server shutdown.
-    if (this.clientGone) this.response.destroy();
+    if (this.clientLeft) this.response.destroy();
     else if (!this.response.writableEnded) this.response.end(chunk);
   }
 }
