@@ -3,6 +3,7 @@ import { config as loadDotenv } from 'dotenv';
 import { CredentialFormatError, loadGoogleCredentials } from '@app/auth';
 import { ConfigError, createLogger, loadConfig } from '@app/common';
 import { createGatewayApp } from './app.factory';
+import { installGracefulShutdown } from './shutdown';
 
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     logger.info({ msg: 'Google credentials loaded', source: credentials.description, count: credentials.credentials.length, labels: credentials.credentials.map((credential) => credential.label) });
   }
   const app = await createGatewayApp({ config, logger, credentials });
-  app.enableShutdownHooks();
+  installGracefulShutdown(app, config, logger);
   await app.listen(config.http.port, config.http.host);
   logger.info({ msg: 'geminicli2api listening', host: config.http.host, port: config.http.port });
   if (config.clientAuth.generated) {
