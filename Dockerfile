@@ -1,0 +1,53 @@
+# syntax=docker/dockerfile:1
+#
+# geminicli2api container image.
+#   Multi-stage: dependencies and the TypeScript build stay in the build stage; the runtime stage
+#   holds only production node_modules and dist/. Runs as uid/gid 10001, writes nothing to disk
+#   (works with a read-only root filesystem; /tmp may be a tmpfs/emptyDir), answers its own
+#   HEALTHCHECK with node (no curl in the image).
+#
+#   docker build -t geminicli2api .
+#   docker run --rm --read-only --tmpfs /tmp -p 8888:8888 -p 9464:9464 --env-file .env geminicli2api
+#
+# Kept consistent with the chart and docker-compose.yml (env names, ports 8888/9464, probe paths,
+# uid) by test/integration/deploy/container-files.int-spec.ts. Pin NODE_IMAGE to a digest in your
+# own builds for reproducibility.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS build
+WORKDIR /build
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+# Dependencies first, so source edits do not invalidate this layer. No install scripts: nothing
+# we depend on needs one, and it keeps third-party code from running at build time.
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json nest-cli.json ./
+COPY apps ./apps
+COPY libs ./libs
+RUN npm run build \
+ && npm prune --omit=dev --ignore-scripts \
+ && test -f dist/apps/gateway/src/main.js
+
+# ---------------------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=8888 \
+    METRICS_PORT=9464
+RUN groupadd --system --gid 10001 gateway \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /home/gateway --create-home --shell /usr/sbin/nologin gateway
+WORKDIR /app
+# Owned by root and not writable by the app user: the process cannot modify its own code.
+COPY --from=build /build/package.json ./package.json
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+USER 10001:10001
+# 8888: API (PORT). 9464: Prometheus metrics (METRICS_PORT, path /metrics).
+EXPOSE 8888 9464
+# Liveness only (process up); readiness (/health/ready) is for load balancers, not for restarts.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "const port = process.env.PORT || 8888; require('http').get({ host: '127.0.0.1', port, path: '/health/live', timeout: 4000 }, (response) => process.exit(response.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))"]
+# SIGTERM starts the drain (not ready at once, DRAIN_DELAY_MS, streams up to DRAIN_TIMEOUT_MS).
+STOPSIGNAL SIGTERM
+CMD ["node", "--enable-source-maps", "dist/apps/gateway/src/main.js"]

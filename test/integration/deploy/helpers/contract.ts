@@ -1,0 +1,95 @@
+/**
+ * The contract between the deployment artifacts and the application: env names, ports, probe
+ * paths and metric names (docs: docs/deployment.md). The chart, compose file, Dockerfile,
+ * dashboards and alerts are all checked against these lists.
+ */
+export const CONTRACT_ENV_NAMES = [
+  'PORT',
+  'HOST',
+  'LOG_LEVEL',
+  'GEMINI_AUTH_PASSWORD',
+  'GATEWAY_API_KEYS',
+  'ADMIN_API_KEY',
+  'GEMINI_CREDENTIALS',
+  'GEMINI_CREDENTIALS_DIR',
+  'GOOGLE_APPLICATION_CREDENTIALS',
+  'GOOGLE_CLOUD_PROJECT',
+  'CODE_ASSIST_ENDPOINT',
+  'GOOGLE_OAUTH_TOKEN_URL',
+  'REDIS_URL',
+  'REDIS_KEY_PREFIX',
+  'UPSTREAM_MAX_CONCURRENT',
+  'UPSTREAM_QUEUE_MAX',
+  'UPSTREAM_QUEUE_TIMEOUT_MS',
+  'UPSTREAM_RESERVOIR_PER_MINUTE',
+  'REDIS_DEGRADED_SHARE',
+  'METRICS_PORT',
+  'DRAIN_DELAY_MS',
+  'DRAIN_TIMEOUT_MS',
+  'SSE_HEARTBEAT_MS',
+  'UPSTREAM_CONNECT_TIMEOUT_MS',
+  'UPSTREAM_FIRST_BYTE_TIMEOUT_MS',
+  'UPSTREAM_IDLE_TIMEOUT_MS',
+  'MAX_BODY_BYTES',
+  'IMAGE_FETCH_ENABLED',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+] as const;
+
+/**
+ * Variables the artifacts may set that are not application settings: Node's own, and helpers the
+ * chart uses to assemble another variable (REDIS_PASSWORD is only referenced inside REDIS_URL).
+ */
+export const PLATFORM_ENV_NAMES = ['NODE_ENV', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'REDIS_PASSWORD'] as const;
+
+export const API_PORT = 8888;
+export const METRICS_PORT = 9464;
+export const LIVENESS_PATH = '/health/live';
+export const READINESS_PATH = '/health/ready';
+export const PROBE_PATHS = [LIVENESS_PATH, READINESS_PATH, '/health'] as const;
+export const DEFAULT_DRAIN_DELAY_MS = 5000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 30000;
+
+export type MetricType = 'counter' | 'gauge' | 'histogram';
+
+/** Every metric the gateway exports, with its labels (Prometheus adds job/instance/namespace/pod). */
+export const CONTRACT_METRICS: Record<string, { type: MetricType; labels: string[] }> = {
+  geminicli2api_http_requests_total: { type: 'counter', labels: ['route', 'method', 'status', 'surface', 'client'] },
+  geminicli2api_http_request_duration_seconds: { type: 'histogram', labels: ['route', 'method', 'status', 'surface'] },
+  geminicli2api_http_requests_in_flight: { type: 'gauge', labels: ['surface'] },
+  geminicli2api_streams_open: { type: 'gauge', labels: ['surface'] },
+  geminicli2api_stream_duration_seconds: { type: 'histogram', labels: ['surface', 'outcome'] },
+  geminicli2api_time_to_first_byte_seconds: { type: 'histogram', labels: ['surface', 'model'] },
+  geminicli2api_upstream_request_duration_seconds: { type: 'histogram', labels: ['model', 'method', 'outcome'] },
+  geminicli2api_upstream_time_to_first_byte_seconds: { type: 'histogram', labels: ['model', 'method'] },
+  geminicli2api_upstream_errors_total: { type: 'counter', labels: ['class', 'model'] },
+  geminicli2api_upstream_retries_total: { type: 'counter', labels: ['reason'] },
+  geminicli2api_tokens_total: { type: 'counter', labels: ['model', 'client', 'type'] },
+  geminicli2api_limiter_running: { type: 'gauge', labels: [] },
+  geminicli2api_limiter_queued: { type: 'gauge', labels: [] },
+  geminicli2api_limiter_queue_wait_seconds: { type: 'histogram', labels: [] },
+  geminicli2api_limiter_rejections_total: { type: 'counter', labels: ['reason'] },
+  geminicli2api_limiter_max_concurrent: { type: 'gauge', labels: [] },
+  geminicli2api_token_refreshes_total: { type: 'counter', labels: ['credential', 'result'] },
+  geminicli2api_credential_state: { type: 'gauge', labels: ['credential', 'state'] },
+  geminicli2api_redis_up: { type: 'gauge', labels: [] },
+  geminicli2api_shared_state_mode: { type: 'gauge', labels: ['mode'] },
+  geminicli2api_redis_command_duration_seconds: { type: 'histogram', labels: [] },
+  geminicli2api_redis_errors_total: { type: 'counter', labels: [] },
+  geminicli2api_gateway_overhead_seconds: { type: 'histogram', labels: ['surface'] },
+};
+
+/** Labels Prometheus (or the operator) attaches to every scraped series. */
+export const TARGET_LABELS = ['job', 'instance', 'namespace', 'pod', 'service', 'endpoint', 'container'];
+
+/** Node.js default metrics (prom-client collectDefaultMetrics) are exported unprefixed. */
+export const isNodeDefaultMetric = (name: string): boolean => /^(process|nodejs)_[a-z0-9_]+$/.test(name);
+
+/** The contract metric a series name belongs to (`_bucket`/`_sum`/`_count` of histograms included). */
+export function contractMetricOf(seriesName: string): string | undefined {
+  if (CONTRACT_METRICS[seriesName]) return seriesName;
+  const histogram = /^(.*)_(bucket|sum|count)$/.exec(seriesName);
+  if (histogram && CONTRACT_METRICS[histogram[1]]?.type === 'histogram') return histogram[1];
+  return undefined;
+}
