@@ -105,8 +105,9 @@ describe('Gemini API through @google/genai', () => {
   });
 
   it('a 429 from Google surfaces as ApiError 429 with Google\'s body and RetryInfo', async () => {
+    // (Its own model: the 7 s cooldown Google asks for must not slow the other tests down.)
     emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 7 });
-    const error = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents: 'limited' }).catch((caught: unknown) => caught);
+    const error = await ai.models.generateContent({ model: 'gemini-2.5-flash-lite', contents: 'limited' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(429);
     const body = JSON.parse((error as ApiError).message) as { error: { status: string; details: Array<Record<string, string>> } };
@@ -115,9 +116,10 @@ describe('Gemini API through @google/genai', () => {
   });
 
   it('a 429 on a stream (array-wrapped upstream) surfaces as ApiError 429 before any chunk', async () => {
-    emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 3 });
+    // (Over UPSTREAM_WAIT_FOR_RESET_MS: a reset within 3 s would be waited for and retried.)
+    emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 8 });
     const error = await (async () => {
-      const stream = await ai.models.generateContentStream({ model: 'gemini-2.5-flash', contents: 'limited stream' });
+      const stream = await ai.models.generateContentStream({ model: 'gemini-3-flash-preview', contents: 'limited stream' });
       for await (const _chunk of stream) { /* drain */ }
     })().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);

@@ -174,13 +174,14 @@ describe('OpenAI Chat Completions through the openai SDK', () => {
   });
 
   it('raises RateLimitError with Retry-After from Google\'s RetryInfo, streaming or not', async () => {
+    // (Their own models: the cooldowns Google asks for must not slow the other tests down.)
     emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 7 });
-    const error = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    const error = await client.chat.completions.create({ model: 'gemini-2.5-flash-lite', messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).headers?.get('retry-after')).toBe('7');
     expect((error as InstanceType<typeof OpenAI.RateLimitError>).code).toBe('rate_limit_exceeded');
     emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 4 });
-    const streamError = await client.chat.completions.create({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: 'x' }], stream: true }).catch((caught: unknown) => caught);
+    const streamError = await client.chat.completions.create({ model: 'gemini-3.1-flash-lite', messages: [{ role: 'user', content: 'x' }], stream: true }).catch((caught: unknown) => caught);
     expect(streamError).toBeInstanceOf(OpenAI.RateLimitError);
   });
 

@@ -22,6 +22,7 @@ export interface CreateGatewayOptions {
 export async function createGatewayApp(options: CreateGatewayOptions): Promise<NestFastifyApplication> {
   const credentials = options.credentials ?? (await loadGoogleCredentials({
     credentialsJson: options.config.google.credentialsJson,
+    credentialsDir: options.config.google.credentialsDir,
     credentialsFile: options.config.google.credentialsFile,
     geminiHome: options.geminiHome,
     cwd: options.cwdForCredentials,

@@ -4,6 +4,7 @@ import { AuthModule, ClientKeyGuard, type LoadedCredentials } from '@app/auth';
 import { ConfigModule, GatewayExceptionFilter, MetricsModule, SharedStateModule, type GatewayConfig } from '@app/common';
 import { HealthModule } from '@app/health';
 import { UpstreamModule } from '@app/upstream';
+import { AdminController } from './admin/admin.controller';
 import { GeminiController } from './gemini/gemini.controller';
 import { GeminiService } from './gemini/gemini.service';
 import { ChatCompletionsService } from './openai/chat-completions.service';
@@ -22,7 +23,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigModule.forRoot(config), MetricsModule, SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
-      controllers: [RootController, GeminiController, OpenAIController],
+      controllers: [RootController, GeminiController, OpenAIController, AdminController],
       providers: [
         ModelCatalogService,
         GeminiService,

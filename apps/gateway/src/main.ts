@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let credentials;
   try {
-    credentials = await loadGoogleCredentials({ credentialsJson: config.google.credentialsJson, credentialsFile: config.google.credentialsFile, geminiHome: process.env.GEMINI_CLI_HOME });
+    credentials = await loadGoogleCredentials({ credentialsJson: config.google.credentialsJson, credentialsDir: config.google.credentialsDir, credentialsFile: config.google.credentialsFile, geminiHome: process.env.GEMINI_CLI_HOME });
   } catch (error) {
     if (error instanceof CredentialFormatError) {
       process.stderr.write(`Invalid Google credentials: ${error.message}\n`);

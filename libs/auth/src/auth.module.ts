@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { AccessTokenService, CLOCK, systemClock } from './access-token.service';
 import { ClientKeyGuard } from './client-key.guard';
+import { CredentialPool } from './credential-pool';
 import { CredentialStore } from './credential-store';
 import type { LoadedCredentials } from './google-credentials';
 import { GoogleAuthTokenEndpoint, TokenEndpoint } from './token-endpoint';
@@ -16,9 +17,10 @@ export class AuthModule {
         { provide: TokenEndpoint, useClass: GoogleAuthTokenEndpoint },
         { provide: CLOCK, useValue: systemClock },
         AccessTokenService,
+        CredentialPool,
         ClientKeyGuard,
       ],
-      exports: [CredentialStore, TokenEndpoint, CLOCK, AccessTokenService, ClientKeyGuard],
+      exports: [CredentialStore, TokenEndpoint, CLOCK, AccessTokenService, CredentialPool, ClientKeyGuard],
     };
   }
 }

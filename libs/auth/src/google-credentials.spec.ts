@@ -68,6 +68,24 @@ describe('loadGoogleCredentials precedence', () => {
     await expect(loadGoogleCredentials({ credentialsFile: 'bad.json', cwd })).rejects.toThrow(/not valid JSON/);
   });
 
+  it('pools GEMINI_CREDENTIALS and every file of GEMINI_CREDENTIALS_DIR (a mounted Secret), once per account', async () => {
+    const cwd = folder();
+    const dir = join(cwd, 'secret');
+    mkdirSync(dir);
+    mkdirSync(join(dir, '..data'));
+    write(join(dir, 'team-a.json'), { refresh_token: 'ra', weight: 2 });
+    write(join(dir, 'team-b'), [{ refresh_token: 'rb1', project: 'proj-b' }, { refresh_token: 'ra' }]);
+    write(join(dir, '.hidden.json'), { refresh_token: 'ignored' });
+    const loaded = await loadGoogleCredentials({ credentialsJson: JSON.stringify({ refresh_token: 'rj', label: 'team-a' }), credentialsDir: 'secret', cwd });
+    expect(loaded.credentials.map((credential) => [credential.label, credential.refreshToken, credential.weight, credential.projectId])).toEqual([
+      ['team-a', 'rj', 1, undefined],
+      ['team-a-2', 'ra', 2, undefined],
+      ['team-b-1', 'rb1', 1, 'proj-b'],
+    ]);
+    expect(loaded.description).toContain('GEMINI_CREDENTIALS + ');
+    await expect(loadGoogleCredentials({ credentialsDir: 'missing', cwd })).rejects.toThrow(/GEMINI_CREDENTIALS_DIR: cannot read/);
+  });
+
   it('reports where it looked when nothing is found', async () => {
     const loaded = await loadGoogleCredentials({ cwd: folder(), geminiHome: folder() });
     expect(loaded.credentials).toEqual([]);

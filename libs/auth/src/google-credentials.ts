@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -80,6 +80,8 @@ function text(value: unknown): string | undefined {
 
 export interface CredentialSources {
   credentialsJson?: string;
+  /** A folder of credential JSON files (e.g. a mounted Kubernetes Secret). */
+  credentialsDir?: string;
   credentialsFile?: string;
   cwd?: string;
   /** Gemini CLI's home: GEMINI_CLI_HOME or the OS home. */
@@ -93,20 +95,33 @@ export interface LoadedCredentials {
 }
 
 /**
- * Precedence (the original's, kept): GEMINI_CREDENTIALS (JSON: one object or an array) >
+ * Precedence (the original's, kept): GEMINI_CREDENTIALS (JSON: one object or an array) and
+ * GEMINI_CREDENTIALS_DIR (every JSON file in a folder) together form the pool; without them,
  * GOOGLE_APPLICATION_CREDENTIALS (path) > ./oauth_creds.json > ~/.gemini/oauth_creds.json.
- * A source that is set but broken is an error, never silently skipped.
+ * A source that is set but broken is an error, never silently skipped. The same refresh token
+ * listed twice is one account; labels are made unique.
  */
 export async function loadGoogleCredentials(sources: CredentialSources): Promise<LoadedCredentials> {
   const cwd = sources.cwd ?? process.cwd();
-  if (sources.credentialsJson) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(sources.credentialsJson);
-    } catch {
-      throw new CredentialFormatError('GEMINI_CREDENTIALS: is not valid JSON');
+  if (sources.credentialsJson || sources.credentialsDir) {
+    const pool: GoogleCredential[] = [];
+    const described: string[] = [];
+    if (sources.credentialsJson) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(sources.credentialsJson);
+      } catch {
+        throw new CredentialFormatError('GEMINI_CREDENTIALS: is not valid JSON');
+      }
+      pool.push(...parseMany(parsed, 'GEMINI_CREDENTIALS'));
+      described.push('GEMINI_CREDENTIALS');
     }
-    return { credentials: parseMany(parsed, 'GEMINI_CREDENTIALS'), description: 'GEMINI_CREDENTIALS' };
+    if (sources.credentialsDir) {
+      const directory = resolve(cwd, sources.credentialsDir);
+      pool.push(...(await readCredentialDir(directory)));
+      described.push(directory);
+    }
+    return { credentials: uniqueAccounts(pool), description: described.join(' + ') };
   }
   if (sources.credentialsFile) {
     const path = resolve(cwd, sources.credentialsFile);
@@ -119,6 +134,38 @@ export async function loadGoogleCredentials(sources: CredentialSources): Promise
     if (parsed !== undefined) return { credentials: parseMany(parsed, path), description: path };
   }
   return { credentials: [], description: 'none found (GEMINI_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini/oauth_creds.json)' };
+}
+
+/** Regular files (symlinks followed, as Kubernetes mounts Secrets), dotfiles skipped, sorted by name. */
+async function readCredentialDir(directory: string): Promise<GoogleCredential[]> {
+  let names: string[];
+  try {
+    names = (await readdir(directory)).filter((name) => !name.startsWith('.')).sort();
+  } catch (error) {
+    throw new CredentialFormatError(`GEMINI_CREDENTIALS_DIR: cannot read ${directory} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const credentials: GoogleCredential[] = [];
+  for (const name of names) {
+    const path = join(directory, name);
+    if (!(await stat(path)).isFile()) continue;
+    const parsed = await readJsonFile(path, 'GEMINI_CREDENTIALS_DIR');
+    const base = name.replace(/\.json$/i, '');
+    const entries = Array.isArray(parsed) ? parsed : [parsed];
+    entries.forEach((entry, index) => credentials.push(parseCredential(entry, path, entries.length > 1 ? `${base}-${index + 1}` : base)));
+  }
+  if (credentials.length === 0) throw new CredentialFormatError(`GEMINI_CREDENTIALS_DIR: no credential files in ${directory}`);
+  return credentials;
+}
+
+function uniqueAccounts(credentials: GoogleCredential[]): GoogleCredential[] {
+  const byId = new Map<string, GoogleCredential>();
+  for (const credential of credentials) if (!byId.has(credential.id)) byId.set(credential.id, credential);
+  const seen = new Map<string, number>();
+  return [...byId.values()].map((credential) => {
+    const count = (seen.get(credential.label) ?? 0) + 1;
+    seen.set(credential.label, count);
+    return count === 1 ? credential : { ...credential, label: `${credential.label}-${count}` };
+  });
 }
 
 function parseMany(parsed: unknown, source: string): GoogleCredential[] {

@@ -5,3 +5,4 @@ export * from './token-endpoint';
 export * from './access-token.service';
 export * from './credential-store';
 export * from './auth.module';
+export * from './credential-pool';

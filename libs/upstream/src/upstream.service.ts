@@ -1,14 +1,19 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { GatewayError, GatewayMetrics, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest } from '@app/common';
-import { AccessTokenService, CredentialStore, type GoogleCredential } from '@app/auth';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  GATEWAY_CONFIG, GatewayError, GatewayMetrics, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError,
+  currentRequest, type GatewayConfig,
+} from '@app/common';
+import { AccessTokenService, CredentialPool, type Cooldown, type GoogleCredential, type PickResult } from '@app/auth';
 import {
   buildCountTokensEnvelope, buildGenerateEnvelope, unwrapGenerateResponse,
   type CodeAssistGenerateResponse, type GeminiContent, type GenerateContentRequest, type GenerateContentResponse,
 } from '@app/translation';
 import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
+import { assessFailure } from './failover';
 import { classifyGoogleError, parseGoogleErrorBody, type ErrorClass } from './google-errors';
-import { ValidationRequiredError } from './onboarding-errors';
 import { UpstreamLimiter, type LimiterSlot } from './limiter/upstream-limiter';
+import { ValidationRequiredError } from './onboarding-errors';
 import { ProjectService } from './project.service';
 import { readJsonEvents } from './sse-reader';
 
@@ -29,10 +34,20 @@ interface UpstreamTimer {
   done(outcome: 'ok' | 'error', error?: unknown): void;
 }
 
+interface AcceptedCall {
+  response: UpstreamResponse;
+  /** Frees the account's in-flight count. */
+  release(): void;
+}
+
 /**
- * Every call to Google goes through here: credential → access token → project → HTTP call.
- * A 401 refreshes the token once and retries once. Google's errors become UpstreamError with
- * Google's own status, message and details (RetryInfo → Retry-After).
+ * Every call to Google goes through here: limiter slot → account from the pool → access token →
+ * project → HTTP call. A 401 refreshes the token once and retries once. Before Google accepted
+ * the call (the first byte), a failure that another account could avoid (rate limit, quota,
+ * capacity, 5xx, a revoked or unverified account, a network error) cools or disables the account
+ * for every replica and the call moves to another account, bounded in attempts and time. When every
+ * account is cooling, it waits briefly if the earliest reset is near, else answers 429 with
+ * Retry-After = the earliest reset and Google's own reason.
  */
 @Injectable()
 export class UpstreamService {
@@ -40,26 +55,29 @@ export class UpstreamService {
 
   constructor(
     private readonly http: CodeAssistHttp,
-    private readonly credentials: CredentialStore,
+    private readonly pool: CredentialPool,
     private readonly tokens: AccessTokenService,
     private readonly projects: ProjectService,
     private readonly limiter: UpstreamLimiter,
     private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   async generate(input: GenerateInput): Promise<GenerateContentResponse> {
     const slot = await this.limiter.acquire(input.signal);
     const timer = this.startTimer(input.model, 'generateContent');
+    let accepted: AcceptedCall | undefined;
     try {
-      const response = await this.callGeneration('generateContent', input);
+      accepted = await this.callWithFailover('generateContent', input);
       timer.firstByte();
-      const wrapper = (await response.body.json()) as CodeAssistGenerateResponse;
+      const wrapper = (await accepted.response.body.json()) as CodeAssistGenerateResponse;
       timer.done('ok');
       return unwrapGenerateResponse(wrapper);
     } catch (error) {
       timer.done('error', error);
       throw error;
     } finally {
+      accepted?.release();
       slot.release();
     }
   }
@@ -74,9 +92,9 @@ export class UpstreamService {
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
     const timer = this.startTimer(input.model, 'streamGenerateContent');
     try {
-      const response = await this.callGeneration('streamGenerateContent', input, true);
+      const accepted = await this.callWithFailover('streamGenerateContent', input, true);
       timer.firstByte();
-      return this.unwrapStream(response, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
+      return this.unwrapStream(accepted, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
     } catch (error) {
       timer.done('error', error);
       slot.release();
@@ -86,23 +104,93 @@ export class UpstreamService {
   }
 
   async countTokens(input: { model: string; contents: GeminiContent[]; signal?: AbortSignal }): Promise<{ totalTokens: number }> {
-    const credential = this.credentials.pick();
-    const response = await this.withToken(credential, { method: 'countTokens', body: buildCountTokensEnvelope(input), model: input.model, signal: input.signal });
-    const body = (await response.body.json()) as { totalTokens?: number };
-    return { totalTokens: typeof body.totalTokens === 'number' ? body.totalTokens : 0 };
+    const pick = this.pool.pick(input.model);
+    if (!pick.credential) throw this.noAccountError(input.model, pick, undefined);
+    try {
+      const response = await this.withToken(pick.credential, { method: 'countTokens', body: buildCountTokensEnvelope(input), model: input.model, signal: input.signal });
+      const body = (await response.body.json()) as { totalTokens?: number };
+      return { totalTokens: typeof body.totalTokens === 'number' ? body.totalTokens : 0 };
+    } finally {
+      pick.release();
+    }
   }
 
-  private async callGeneration(method: string, input: GenerateInput, stream = false): Promise<UpstreamResponse> {
-    const credential = this.credentials.pick();
-    const project = await this.projects.projectFor(credential, (rpcMethod, body, options) => this.rpc(credential, rpcMethod, body, options?.httpMethod, input.signal));
-    const envelope = buildGenerateEnvelope({ model: input.model, project, request: input.request });
-    return this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
+  private async callWithFailover(method: string, input: GenerateInput, stream = false): Promise<AcceptedCall> {
+    const { maxAttempts, retryBudgetMs, waitForResetMs, serverErrorCooldownMs } = this.config.pool;
+    const started = Date.now();
+    let tried = new Set<string>();
+    let lastError: unknown;
+    for (let attempt = 1; ; attempt += 1) {
+      const pick = this.pool.pick(input.model, tried);
+      if (!pick.credential) {
+        const waitMs = pick.earliestResetMs - Date.now();
+        const budgetLeft = retryBudgetMs - (Date.now() - started);
+        if (Number.isFinite(waitMs) && waitMs <= waitForResetMs && waitMs <= budgetLeft && attempt <= maxAttempts) {
+          await sleep(Math.max(0, waitMs) + 10, undefined, { signal: input.signal });
+          tried = new Set();
+          continue;
+        }
+        throw this.noAccountError(input.model, pick, lastError);
+      }
+      const { credential } = pick;
+      tried.add(credential.id);
+      try {
+        const project = await this.projects.projectFor(credential, (rpcMethod, body, options) => this.rpc(credential, rpcMethod, body, options?.httpMethod, input.signal));
+        const envelope = buildGenerateEnvelope({ model: input.model, project, request: input.request });
+        const response = await this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
+        this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'ok' });
+        return { response, release: pick.release };
+      } catch (error) {
+        pick.release();
+        this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'error' });
+        if (input.signal?.aborted) throw error;
+        const decision = assessFailure(error, { serverErrorCooldownMs });
+        this.pool.noteError(credential, decision.reason);
+        if (decision.cooldown) {
+          const { durationMs, scope, ...cooldown } = decision.cooldown;
+          await this.pool.coolDown(credential, scope === 'model' ? input.model : undefined, { ...cooldown, until: Date.now() + durationMs } as Cooldown);
+        }
+        lastError = error;
+        const outOfBudget = attempt >= maxAttempts || Date.now() - started >= retryBudgetMs;
+        if (!decision.retry) throw error;
+        if (outOfBudget) throw this.finalError(input.model, error);
+        this.metrics.upstreamRetries.inc({ reason: decision.reason });
+        this.logger.warn({ msg: 'retrying on another Google account', credential: credential.label, reason: decision.reason, attempt });
+      }
+    }
   }
 
-  private async *unwrapStream(response: UpstreamResponse, slot: LimiterSlot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
+  /** Out of attempts: if no account is usable now, say when the earliest will be, else Google's error as is. */
+  private finalError(model: string, error: unknown): unknown {
+    const next = this.pool.pick(model);
+    if (next.credential) {
+      next.release();
+      return error;
+    }
+    return this.noAccountError(model, next, error);
+  }
+
+  /** Every account is cooling, disabled or already tried: Google's own reason, Retry-After = earliest reset. */
+  private noAccountError(model: string, pick: Extract<PickResult, { credential?: undefined }>, lastError: unknown): GatewayError {
+    const retryAfterSeconds = Number.isFinite(pick.earliestResetMs) ? Math.max(1, Math.ceil((pick.earliestResetMs - Date.now()) / 1000)) : undefined;
+    // The client sees the real reason: Google's error (with Retry-After = the earliest reset), or ours.
+    if (lastError instanceof UpstreamError && retryAfterSeconds !== undefined) return lastError.withRetryAfter(retryAfterSeconds);
+    if (lastError instanceof GatewayError) return lastError;
+    const earliest = [...pick.reasons].filter((reason) => !reason.disabled).sort((a, b) => a.until - b.until)[0];
+    if (retryAfterSeconds === undefined || !earliest) {
+      const reasons = [...new Set(pick.reasons.map((reason) => reason.message))].join(' | ');
+      return new ServiceUnavailableError(`No usable Google account for ${model}${this.pool.size > 0 ? `: ${reasons || 'all disabled'}` : ''}. See /admin/status.`, { code: 'no_usable_credential' });
+    }
+    const daily = pick.reasons.every((reason) => reason.class === 'daily_quota' || reason.disabled);
+    return new GatewayError(`All Google accounts are cooling down for ${model}; the earliest is usable again in ${retryAfterSeconds} s. Google said: ${earliest.message}`, {
+      httpStatus: 429, googleStatus: 'RESOURCE_EXHAUSTED', openaiType: 'rate_limit_error', openaiCode: daily ? 'insufficient_quota' : 'rate_limit_exceeded', retryAfterSeconds,
+    });
+  }
+
+  private async *unwrapStream(accepted: AcceptedCall, slot: LimiterSlot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
     let failure: unknown;
     try {
-      for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(response.body, {
+      for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(accepted.response.body, {
         onMalformed: () => this.logger.warn('dropped a malformed event from Code Assist'),
       })) {
         yield unwrapGenerateResponse(wrapper);
@@ -113,7 +201,8 @@ export class UpstreamService {
     } finally {
       timer.done(failure === undefined ? 'ok' : 'error', failure);
       // Leaving early (client gone, error) must release the socket, not leave it half-read.
-      if (!response.body.destroyed) response.body.destroy();
+      if (!accepted.response.body.destroyed) accepted.response.body.destroy();
+      accepted.release();
       slot.release();
       cleanup();
     }
@@ -172,6 +261,6 @@ export class UpstreamService {
     }
     if (classified.errorClass === 'validation-required') return new ValidationRequiredError(credential.label, classified.validationUrl, payload.details);
     const retryAfterSeconds = classified.retryDelayMs !== undefined ? Math.max(1, Math.ceil(classified.retryDelayMs / 1000)) : payload.code === 429 || payload.code === 503 ? 1 : undefined;
-    return new UpstreamError(payload, { retryAfterSeconds, reason: classified.reason });
+    return new UpstreamError(payload, { retryAfterSeconds, reason: classified.reason, errorClass: classified.errorClass, retryDelayMs: classified.retryDelayMs });
   }
 }

@@ -57,12 +57,12 @@ function checkContents(contents: unknown[]): EmulatorError | undefined {
 
 type Selection = { ok: true; behaviour: EmulatorBehaviour; userText: string } | { ok: false; error: EmulatorError };
 
-function selectBehaviour(context: RequestContext, request: Record<string, unknown>): Selection {
+function selectBehaviour(context: RequestContext, request: Record<string, unknown>, account?: AccountState): Selection {
   const text = lastUserText(request.contents as unknown[]);
   const directive = parseDirective(text);
   if (directive.found && !directive.ok) return { ok: false, error: invalidArgumentError(directive.message) };
   if (directive.found && directive.ok) return { ok: true, behaviour: directive.behaviour, userText: directive.textWithoutDirective };
-  return { ok: true, behaviour: context.state.takeBehaviour(), userText: text };
+  return { ok: true, behaviour: context.state.takeBehaviour(account), userText: text };
 }
 
 function generationInput(envelope: ValidEnvelope, userText: string): GenerationInput {
@@ -80,7 +80,7 @@ function generationInput(envelope: ValidEnvelope, userText: string): GenerationI
 export async function handleGeneration(context: RequestContext, account: AccountState, stream: boolean): Promise<void> {
   const envelope = validateEnvelope(context, account);
   if ('httpStatus' in envelope) return sendError(context, envelope, stream);
-  const selection = selectBehaviour(context, envelope.request);
+  const selection = selectBehaviour(context, envelope.request, account);
   if (!selection.ok) return sendError(context, selection.error, stream);
   const { behaviour } = selection;
   if (behaviour.kind === 'hang') return; // answered never; close() or the client ends it

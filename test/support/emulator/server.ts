@@ -161,6 +161,9 @@ class EmulatorServer implements GoogleEmulator {
   addModel(id: string): void {
     this.state.models.add(id.replace(/^models\//, ''));
   }
+  setAccountBehaviour(refreshToken: string, behaviour: EmulatorBehaviour | undefined): void {
+    this.state.requireAccount(refreshToken).behaviour = behaviour;
+  }
   setOnboarding(refreshToken: string, mode: OnboardingMode): void {
     this.state.setOnboarding(refreshToken, mode);
   }

@@ -40,6 +40,8 @@ export interface AccountState {
   mode: OnboardingMode;
   pendingOperationPolls: number;
   revoked: boolean;
+  /** Behaviour for this account's generation calls (after directives, before the queue), if set. */
+  behaviour?: EmulatorBehaviour;
   /** Onboarding result: undefined while the account has no current tier. */
   onboardedTier?: TierId;
   /** The project generation calls must name (undefined while not onboarded). */
@@ -175,9 +177,9 @@ export class EmulatorState {
     return name;
   }
 
-  /** Next behaviour from the queue, else the default. */
-  takeBehaviour(): EmulatorBehaviour {
-    return this.queue.shift() ?? this.defaultBehaviour;
+  /** The account's own behaviour, else the next from the queue, else the default. */
+  takeBehaviour(account?: AccountState): EmulatorBehaviour {
+    return account?.behaviour ?? this.queue.shift() ?? this.defaultBehaviour;
   }
 
   get counterState(): EmulatorCounters {

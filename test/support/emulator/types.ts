@@ -150,6 +150,8 @@ export interface GoogleEmulator {
   setAuthorizeAccount(refreshToken: string): void;
   /** Adds a model id to the known set (bare id, no `models/`). */
   addModel(id: string): void;
+  /** Behaviour for every generation call of this account (a directive still wins); undefined clears it. */
+  setAccountBehaviour(refreshToken: string, behaviour: EmulatorBehaviour | undefined): void;
   /** Switches an account's onboarding mode at run time (e.g. after "validation"); resets its onboarding state. */
   setOnboarding(refreshToken: string, mode: OnboardingMode): void;
   /** The account's current Code Assist project (undefined while it has none). */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { GATEWAY_CONFIG, GatewayMetrics, MetricsServer, SharedState, SharedStateEvents, type GatewayConfig } from '@app/common';
-import { AccessTokenService, CredentialStore } from '@app/auth';
+import { AccessTokenService, CredentialPool, CredentialStore } from '@app/auth';
 import { UpstreamLimiter } from '@app/upstream';
 
 /**
@@ -16,6 +16,7 @@ export class MetricsBinder implements OnModuleInit {
     private readonly limiter: UpstreamLimiter,
     private readonly tokens: AccessTokenService,
     private readonly credentials: CredentialStore,
+    private readonly pool: CredentialPool,
     private readonly state: SharedState,
     private readonly stateEvents: SharedStateEvents,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -34,6 +35,9 @@ export class MetricsBinder implements OnModuleInit {
     // Every series exists from the first scrape (dashboards and alerts need zeros, not gaps).
     for (const reason of ['queue_full', 'queue_timeout']) metrics.limiterRejections.inc({ reason }, 0);
     metrics.redisErrors.inc(0);
+    for (const credential of this.credentials.all) {
+      for (const result of ['success', 'failure', 'revoked']) metrics.tokenRefreshes.inc({ credential: credential.label, result }, 0);
+    }
     this.server.onScrape(() => this.refreshGauges());
   }
 
@@ -46,7 +50,7 @@ export class MetricsBinder implements OnModuleInit {
     for (const candidate of ['local', 'redis', 'degraded']) metrics.sharedStateMode.set({ mode: candidate }, candidate === mode ? 1 : 0);
     metrics.redisUp.set(this.config.redis && mode === 'redis' ? 1 : 0);
     for (const credential of this.credentials.all) {
-      const state = this.tokens.isRevoked(credential.id) ? 'disabled' : 'active';
+      const state = this.pool.stateOf(credential);
       for (const candidate of ['active', 'cooling_down', 'disabled', 'onboarding']) metrics.credentialState.set({ credential: credential.label, state: candidate }, candidate === state ? 1 : 0);
     }
   }

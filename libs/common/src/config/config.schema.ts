@@ -50,6 +50,13 @@ export const envSchema = z.object({
   DRAIN_DELAY_MS: integer(5_000),
   DRAIN_TIMEOUT_MS: integer(30_000),
   SSE_HEARTBEAT_MS: integer(15_000),
+  GEMINI_CREDENTIALS_DIR: z.string().optional(),
+  CREDENTIAL_MAX_CONCURRENT: integer(0),
+  UPSTREAM_MAX_ATTEMPTS: integer(3, 1),
+  UPSTREAM_RETRY_BUDGET_MS: integer(20_000, 0),
+  UPSTREAM_WAIT_FOR_RESET_MS: integer(3_000, 0),
+  COOLDOWN_SERVER_ERROR_MS: integer(10_000, 0),
+  ADMIN_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -69,6 +76,7 @@ export interface GatewayConfig {
   };
   google: {
     credentialsJson?: string;
+    credentialsDir?: string;
     credentialsFile?: string;
     project?: string;
     codeAssistEndpoint: string;
@@ -100,5 +108,14 @@ export interface GatewayConfig {
   metrics: { port: number; host: string };
   drain: { delayMs: number; timeoutMs: number };
   openai: { heartbeatMs: number };
+  pool: {
+    /** Per replica; 0 = no cap. */
+    maxConcurrentPerCredential: number;
+    maxAttempts: number;
+    retryBudgetMs: number;
+    waitForResetMs: number;
+    serverErrorCooldownMs: number;
+  };
+  admin: { key?: string };
   images: { fetchEnabled: boolean; maxBytes: number; timeoutMs: number };
 }

@@ -34,6 +34,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
     google: {
       credentialsJson: raw.GEMINI_CREDENTIALS,
+      credentialsDir: raw.GEMINI_CREDENTIALS_DIR,
       credentialsFile: raw.GOOGLE_APPLICATION_CREDENTIALS,
       project: project || undefined,
       codeAssistEndpoint: raw.CODE_ASSIST_ENDPOINT.replace(/\/+$/, ''),
@@ -62,6 +63,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? raw.HOST },
     drain: { delayMs: raw.DRAIN_DELAY_MS, timeoutMs: raw.DRAIN_TIMEOUT_MS },
     openai: { heartbeatMs: raw.SSE_HEARTBEAT_MS },
+    pool: {
+      maxConcurrentPerCredential: raw.CREDENTIAL_MAX_CONCURRENT,
+      maxAttempts: raw.UPSTREAM_MAX_ATTEMPTS,
+      retryBudgetMs: raw.UPSTREAM_RETRY_BUDGET_MS,
+      waitForResetMs: raw.UPSTREAM_WAIT_FOR_RESET_MS,
+      serverErrorCooldownMs: raw.COOLDOWN_SERVER_ERROR_MS,
+    },
+    admin: { key: raw.ADMIN_API_KEY },
   };
 }
 

@@ -99,11 +99,22 @@ const OPENAI_BY_STATUS: Record<number, { type: string; code: string }> = {
   429: { type: 'rate_limit_error', code: 'rate_limit_exceeded' },
 };
 
+export interface GoogleErrorPayloadLike {
+  code: number;
+  message: string;
+  status: string;
+  details?: Array<Record<string, unknown>>;
+}
+
 /** An error answered by Google, kept as Google said it (status, message, details). */
 export class UpstreamError extends GatewayError {
   readonly reason?: string;
+  /** How Gemini CLI would classify it (rate-limited, daily-quota, capacity, server, …). */
+  readonly errorClass?: string;
+  readonly retryDelayMs?: number;
+  readonly body: GoogleErrorPayloadLike;
 
-  constructor(body: { code: number; message: string; status: string; details?: Array<Record<string, unknown>> }, options: { retryAfterSeconds?: number; reason?: string } = {}) {
+  constructor(body: GoogleErrorPayloadLike, options: { retryAfterSeconds?: number; reason?: string; errorClass?: string; retryDelayMs?: number } = {}) {
     const mapped = OPENAI_BY_STATUS[body.code] ?? { type: 'api_error', code: 'upstream_error' };
     super(body.message, {
       httpStatus: body.code >= 400 && body.code <= 599 ? body.code : 502,
@@ -114,5 +125,13 @@ export class UpstreamError extends GatewayError {
       retryAfterSeconds: options.retryAfterSeconds,
     });
     this.reason = options.reason;
+    this.errorClass = options.errorClass;
+    this.retryDelayMs = options.retryDelayMs;
+    this.body = body;
+  }
+
+  /** The same Google error with another Retry-After (e.g. the earliest reset across accounts). */
+  withRetryAfter(retryAfterSeconds: number): UpstreamError {
+    return new UpstreamError(this.body, { retryAfterSeconds, reason: this.reason, errorClass: this.errorClass, retryDelayMs: this.retryDelayMs });
   }
 }

@@ -87,6 +87,20 @@ export class RedisSharedState extends SharedState {
     return this.run(async () => Number(await this.client.eval(INCREMENT_SCRIPT, 1, key, by, Math.max(1, Math.round(ttlMs)))), () => this.fallback.increment(key, by, ttlMs));
   }
 
+  hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
+    return this.run(async () => {
+      await this.client.multi().hset(key, field, value).pexpire(key, Math.max(1, Math.round(ttlMs))).exec();
+    }, () => this.fallback.hashSet(key, field, value, ttlMs));
+  }
+
+  hashGetAll(key: string): Promise<Record<string, string>> {
+    return this.run(() => this.client.hgetall(key), () => this.fallback.hashGetAll(key));
+  }
+
+  hashDelete(key: string, field: string): Promise<void> {
+    return this.run(async () => { await this.client.hdel(key, field); }, () => this.fallback.hashDelete(key, field));
+  }
+
   tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     return this.run(async () => (await this.client.set(key, owner, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK', () => this.fallback.tryLock(key, owner, ttlMs));
   }

@@ -13,6 +13,10 @@ export abstract class SharedState {
   abstract delete(key: string): Promise<void>;
   /** Atomically adds `by` and returns the new value; the key expires `ttlMs` after creation. */
   abstract increment(key: string, by: number, ttlMs: number): Promise<number>;
+  /** Sets one field of a hash; the whole hash expires `ttlMs` after the last write. */
+  abstract hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void>;
+  abstract hashGetAll(key: string): Promise<Record<string, string>>;
+  abstract hashDelete(key: string, field: string): Promise<void>;
   /** SET NX PX with an owner token; true when this owner now holds the lock. */
   abstract tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases only if `owner` still holds it (a lock that expired and moved on is left alone). */
@@ -55,6 +59,29 @@ export class MemorySharedState extends SharedState {
     const value = (entry ? Number(entry.value) : 0) + by;
     this.entries.set(key, { value: String(value), expiresAt: entry?.expiresAt ?? this.now() + Math.max(1, ttlMs) });
     return value;
+  }
+
+  async hashSet(key: string, field: string, value: string, ttlMs: number): Promise<void> {
+    const hash = this.hashOf(key);
+    hash[field] = value;
+    this.entries.set(key, { value: JSON.stringify(hash), expiresAt: this.now() + Math.max(1, ttlMs) });
+  }
+
+  async hashGetAll(key: string): Promise<Record<string, string>> {
+    return this.hashOf(key);
+  }
+
+  async hashDelete(key: string, field: string): Promise<void> {
+    const entry = this.live(key);
+    if (!entry) return;
+    const hash = this.hashOf(key);
+    delete hash[field];
+    entry.value = JSON.stringify(hash);
+  }
+
+  private hashOf(key: string): Record<string, string> {
+    const entry = this.live(key);
+    return entry ? (JSON.parse(entry.value) as Record<string, string>) : {};
   }
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {

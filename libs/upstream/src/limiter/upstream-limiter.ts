@@ -195,7 +195,7 @@ export class UpstreamLimiter implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (this.reaper) clearInterval(this.reaper);
     await this.local?.stop({ dropWaitingJobs: true }).catch(() => undefined);
-    await this.cluster?.disconnect(false).catch(() => undefined);
+    await Promise.resolve(this.cluster?.disconnect(false)).catch(() => undefined);
     this.clusterClient?.disconnect();
   }
 }
