@@ -4,7 +4,7 @@ export const TROUBLESHOOTING_ANCHORS = [
   'model-not-found', 'streams-cut-off', 'slow-answers', 'container-restarts', 'google-unreachable-proxy',
   'instability-under-load', 'redis-unreachable', 'limiter-429', 'credential-cooling-down', 'drain-on-rollout',
   'no-usable-credential', 'refresh-failures', 'high-error-rate', 'high-latency', 'project-required',
-  'metrics-unreachable', 'clock-skew',
+  'metrics-unreachable', 'clock-skew', 'daily-quota-exhausted', 'credential-disabled', 'gateway-overhead',
 ] as const;
 
 export type TroubleshootingAnchor = (typeof TROUBLESHOOTING_ANCHORS)[number];
