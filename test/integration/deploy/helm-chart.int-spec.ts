@@ -207,7 +207,7 @@ describe('Helm chart', () => {
     for (const entry of renderedAlerts) {
       expect(entry.labels.team).toBe('platform');
       expect(entry.labels.severity).toMatch(/^(critical|warning|info)$/);
-      expect(entry.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\.com\/runbooks\/geminicli2api#[a-z-]+$/);
+      expect(entry.annotations.runbook_url).toMatch(/^https:\/\/wiki\.example\.com\/runbooks\/geminicli2api#[a-z0-9-]+$/);
       expect(entry.expr).toBe(source.groups.flatMap((group) => group.rules).find((candidate) => candidate.alert === entry.alert)?.expr);
     }
     const directory = await mkdtemp(join(tmpdir(), 'gcli2api-rules-'));

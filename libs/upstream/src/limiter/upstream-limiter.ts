@@ -35,6 +35,7 @@ export class UpstreamLimiter implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('limiter');
   private readonly limiterId: string;
   private clusterClient?: Redis;
+  private connection?: RecoveringIORedisConnection;
   private cluster?: Bottleneck;
   private local?: Bottleneck;
   private reaper?: NodeJS.Timeout;
@@ -82,6 +83,7 @@ export class UpstreamLimiter implements OnModuleInit, OnApplicationShutdown {
     this.clusterClient.on('error', () => undefined); // outages are reported once, by the shared state
     const connection = new RecoveringIORedisConnection({ client: this.clusterClient });
     connection.on('error', () => undefined);
+    this.connection = connection;
     this.cluster = new Bottleneck({
       ...this.commonOptions(),
       id: this.limiterId,
@@ -196,6 +198,8 @@ export class UpstreamLimiter implements OnModuleInit, OnApplicationShutdown {
     if (this.reaper) clearInterval(this.reaper);
     await this.local?.stop({ dropWaitingJobs: true }).catch(() => undefined);
     await Promise.resolve(this.cluster?.disconnect(false)).catch(() => undefined);
+    // A connection passed to bottleneck is ours to close (its subscriber too), or it keeps the process alive.
+    await Promise.resolve(this.connection?.disconnect(false)).catch(() => undefined);
     this.clusterClient?.disconnect();
   }
 }
