@@ -28,7 +28,7 @@ export async function spawnGateway(env: Record<string, string>, options: { waitF
   const home = mkdtempSync(join(tmpdir(), 'gcli2api-home-'));
   const child = spawn(process.execPath, [ENTRY], {
     cwd: home,
-    env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY, LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY, LOG_LEVEL: 'info', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

@@ -57,6 +57,17 @@ describe.each(factories)('SharedState contract: $name', (factory) => {
     expect(await state.increment('counter', 5, 10_000)).toBe(25);
   });
 
+  it('keeps hash fields together under one TTL', async () => {
+    await state.hashSet('h', 'a', '1', 10_000);
+    await state.hashSet('h', 'b', '2', 10_000);
+    expect(await state.hashGetAll('h')).toEqual({ a: '1', b: '2' });
+    await state.hashDelete('h', 'a');
+    expect(await state.hashGetAll('h')).toEqual({ b: '2' });
+    await state.hashSet('short', 'x', 'y', 60);
+    await sleep(100);
+    expect(await state.hashGetAll('short')).toEqual({});
+  });
+
   it('grants a lock to one owner at a time and frees it only for that owner', async () => {
     const results = await Promise.all(['x', 'y', 'z'].map((owner) => state.tryLock('lock', owner, 10_000)));
     expect(results.filter(Boolean)).toHaveLength(1);
