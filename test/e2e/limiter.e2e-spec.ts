@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { startEmulator, type GoogleEmulator } from '../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
+import { waitFor } from '../support/ports';
 
 const streamBody = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
@@ -86,10 +87,3 @@ describe('upstream limiter queue timeout', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,5 +1,6 @@
 import { startEmulator, type GoogleEmulator } from '../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
+import { waitFor } from '../support/ports';
 
 const body = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
@@ -216,10 +217,3 @@ describe('the event loop stays free', () => {
   });
 });
 
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

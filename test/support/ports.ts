@@ -23,3 +23,12 @@ export async function waitForHttp(url: string, options: { timeoutMs?: number; st
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Polls a condition every 10 ms; throws when it is still false after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
