@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { MemorySharedState, type GatewayConfig } from '@app/common';
 import { CredentialPool } from './credential-pool';
 import { CredentialStore } from './credential-store';
@@ -9,6 +10,8 @@ describe('CredentialPool', () => {
   const credentials = ['a', 'b', 'c'].map((name) => parseCredential({ refresh_token: `rt-${name}`, label: name }, 'test', name));
   const tokens = { isRevoked: () => false } as unknown as AccessTokenService;
   let pool: CredentialPool;
+
+  beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
     pool = new CredentialPool(new CredentialStore({ credentials, description: 'test' }), new MemorySharedState(), tokens, config);
