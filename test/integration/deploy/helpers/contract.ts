@@ -1,41 +1,12 @@
+import { envSchema } from '../../../../libs/common/src/config/config.schema';
+
 /**
  * The contract between the deployment artifacts and the application: env names, ports, probe
  * paths and metric names (docs: docs/deployment.md). The chart, compose file, Dockerfile,
  * dashboards and alerts are all checked against these lists.
  */
-export const CONTRACT_ENV_NAMES = [
-  'PORT',
-  'HOST',
-  'LOG_LEVEL',
-  'GEMINI_AUTH_PASSWORD',
-  'GATEWAY_API_KEYS',
-  'ADMIN_API_KEY',
-  'GEMINI_CREDENTIALS',
-  'GEMINI_CREDENTIALS_DIR',
-  'GOOGLE_APPLICATION_CREDENTIALS',
-  'GOOGLE_CLOUD_PROJECT',
-  'CODE_ASSIST_ENDPOINT',
-  'GOOGLE_OAUTH_TOKEN_URL',
-  'REDIS_URL',
-  'REDIS_KEY_PREFIX',
-  'UPSTREAM_MAX_CONCURRENT',
-  'UPSTREAM_QUEUE_MAX',
-  'UPSTREAM_QUEUE_TIMEOUT_MS',
-  'UPSTREAM_RESERVOIR_PER_MINUTE',
-  'REDIS_DEGRADED_SHARE',
-  'METRICS_PORT',
-  'DRAIN_DELAY_MS',
-  'DRAIN_TIMEOUT_MS',
-  'SSE_HEARTBEAT_MS',
-  'UPSTREAM_CONNECT_TIMEOUT_MS',
-  'UPSTREAM_FIRST_BYTE_TIMEOUT_MS',
-  'UPSTREAM_IDLE_TIMEOUT_MS',
-  'MAX_BODY_BYTES',
-  'IMAGE_FETCH_ENABLED',
-  'HTTPS_PROXY',
-  'HTTP_PROXY',
-  'NO_PROXY',
-] as const;
+/** Every setting the app reads (its own validated schema) plus the outbound proxy variables it honours. */
+export const CONTRACT_ENV_NAMES: readonly string[] = [...Object.keys(envSchema.shape), 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
 
 /**
  * Variables the artifacts may set that are not application settings: Node's own, and helpers the
