@@ -4,15 +4,39 @@ import { currentRequest } from './request-context';
 
 /**
  * JSON logs (pino). Redaction is structural: authorization headers, keys, tokens and bodies are
- * censored wherever they appear in a logged object, so a careless `logger.info({headers})` cannot
- * leak a secret. Prompts are never logged at all (no body logging anywhere).
+ * censored wherever they appear in a logged object (up to four levels deep), so a careless
+ * `logger.info({headers})` cannot leak a secret. Prompts are never logged at all (no body logging).
+ *
+ * One pass over the object's own keys, copying only what changes: pino's path-based `redact`
+ * re-walked 30 paths on every line (28 µs a line against 7 µs, measured in bench/), which at the
+ * default LOG_LEVEL=info cost about a fifth of the gateway's throughput.
  */
-export const REDACT_PATHS = [
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'x-goog-api-key', '*["x-goog-api-key"]', '*.headers["x-goog-api-key"]',
-  'access_token', 'refresh_token', 'client_secret', 'token', 'key', 'apiKey', 'body', 'prompt', 'messages', 'contents',
-  '*.access_token', '*.refresh_token', '*.client_secret', '*.token', '*.key', '*.apiKey', '*.body', '*.prompt', '*.messages', '*.contents',
-];
+export const REDACTED_KEYS: ReadonlySet<string> = new Set([
+  'authorization', 'x-goog-api-key', 'access_token', 'refresh_token', 'client_secret', 'token', 'key', 'apikey',
+  'body', 'prompt', 'messages', 'contents', 'password', 'id_token',
+]);
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 4;
+
+export function censor<T>(value: T, depth = 0): T {
+  if (depth >= MAX_DEPTH || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((item, index) => {
+      const censored = censor(item, depth + 1);
+      if (censored !== item) (copy ??= [...value])[index] = censored;
+    });
+    return (copy ?? value) as T;
+  }
+  if (value instanceof Error) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const item = (value as Record<string, unknown>)[key];
+    const censored = REDACTED_KEYS.has(key.toLowerCase()) ? CENSOR : censor(item, depth + 1);
+    if (censored !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = censored;
+  }
+  return (copy ?? value) as T;
+}
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(loggerOptions(level), destination ?? pino.destination({ sync: false }));
@@ -23,7 +47,7 @@ export function loggerOptions(level: string): pino.LoggerOptions {
   return {
     level,
     base: { service: 'geminicli2api' },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { log: (object) => censor(object) },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: () => {
       const context = currentRequest();
