@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { freePort, waitForHttp } from './ports';
+import { join } from 'node:path';
+import { freePort, repositoryRoot, waitForHttp } from './ports';
 import { TEST_CLIENT_KEY } from './gateway-harness';
 
-const ENTRY = resolve(__dirname, '../../dist/apps/gateway/src/main.js');
+const ENTRY = join(repositoryRoot(), 'dist/apps/gateway/src/main.js');
 
 export interface GatewayProcess {
   url: string;

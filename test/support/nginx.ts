@@ -9,8 +9,9 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { repositoryRoot } from './ports';
 
-export const NGINX_TEMPLATE_PATH = resolve(__dirname, '../../deploy/nginx/geminicli2api.conf.template');
+export const NGINX_TEMPLATE_PATH = join(repositoryRoot(), 'deploy/nginx/geminicli2api.conf.template');
 
 export interface StartNginxOptions {
   /** Replicas as 'host:port'. */

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 
 /** A loopback port that was free a moment ago (the OS picks it). */
 export async function freePort(): Promise<number> {
@@ -31,4 +33,15 @@ export async function waitFor(condition: () => boolean, timeoutMs = 3000): Promi
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** The repository root (the folder holding package.json), from source or from dist/. */
+export function repositoryRoot(from: string = __dirname): string {
+  let folder = from;
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error(`no package.json above ${from}`);
+    folder = parent;
+  }
+  return folder;
 }
