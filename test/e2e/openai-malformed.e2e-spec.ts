@@ -2,18 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startEmulator, type GoogleEmulator } from '../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
+import { prng } from '../support/prng';
 
-/** A small seeded PRNG so a failure is reproducible from its index. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function malformedBody(random: () => number): unknown {
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];

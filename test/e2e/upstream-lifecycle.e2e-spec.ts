@@ -12,7 +12,7 @@ async function generate(gateway: GatewayHarness, text = 'hi', model = 'gemini-2.
   });
 }
 
-describe('Google access tokens', () => {
+describe('per-test emulator and gateways', () => {
   let emulator: GoogleEmulator;
   const gateways: GatewayHarness[] = [];
 
@@ -25,143 +25,134 @@ describe('Google access tokens', () => {
     await emulator.close();
   });
 
-  it('refreshes an expired token once for 50 concurrent requests', async () => {
-    emulator.addAccount({ refreshToken: 'rt-expired' });
-    emulator.setTokenDelayMs(150);
-    const expired = emulator.issueAccessToken('rt-expired', -60);
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-expired', { access_token: expired, expiry_date: Date.now() - 60_000 }) });
-    gateways.push(gateway);
-    const responses = await Promise.all(Array.from({ length: 50 }, (_unused, index) => generate(gateway, `concurrent ${index}`)));
-    expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
-    expect(emulator.counters().refreshesByToken['rt-expired']).toBe(1);
+  describe('Google access tokens', () => {
+    it('refreshes an expired token once for 50 concurrent requests', async () => {
+      emulator.addAccount({ refreshToken: 'rt-expired' });
+      emulator.setTokenDelayMs(150);
+      const expired = emulator.issueAccessToken('rt-expired', -60);
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-expired', { access_token: expired, expiry_date: Date.now() - 60_000 }) });
+      gateways.push(gateway);
+      const responses = await Promise.all(Array.from({ length: 50 }, (_unused, index) => generate(gateway, `concurrent ${index}`)));
+      expect(responses.map((response) => response.status)).toEqual(Array(50).fill(200));
+      expect(emulator.counters().refreshesByToken['rt-expired']).toBe(1);
+    });
+
+    it('refreshes a token whose file has no expiry before first use (the original never did)', async () => {
+      emulator.addAccount({ refreshToken: 'rt-noexpiry' });
+      const token = emulator.issueAccessToken('rt-noexpiry', 3600);
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-noexpiry', { token }) });
+      gateways.push(gateway);
+      expect((await generate(gateway)).status).toBe(200);
+      expect(emulator.counters().refreshesByToken['rt-noexpiry']).toBe(1);
+      expect((await generate(gateway)).status).toBe(200);
+      expect(emulator.counters().refreshesByToken['rt-noexpiry']).toBe(1);
+    });
+
+    it('uses a still-valid token from the file without refreshing, in the original\'s token/expiry shape', async () => {
+      emulator.addAccount({ refreshToken: 'rt-valid' });
+      const token = emulator.issueAccessToken('rt-valid', 3600);
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-valid', { token, expiry: new Date(Date.now() + 3_600_000).toISOString() }) });
+      gateways.push(gateway);
+      expect((await generate(gateway)).status).toBe(200);
+      expect(emulator.counters().refreshes).toBe(0);
+    });
+
+    it('on an upstream 401 refreshes once and retries once, also for concurrent requests', async () => {
+      emulator.addAccount({ refreshToken: 'rt-401' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-401') });
+      gateways.push(gateway);
+      expect((await generate(gateway)).status).toBe(200);
+      expect(emulator.counters().refreshesByToken['rt-401']).toBe(1);
+      emulator.invalidateAccessTokens('rt-401');
+      const responses = await Promise.all(Array.from({ length: 10 }, () => generate(gateway)));
+      expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+      expect(emulator.counters().refreshesByToken['rt-401']).toBe(2);
+    });
+
+    it('a revoked refresh token gives a clear error that names the credential, not its secret', async () => {
+      emulator.addAccount({ refreshToken: 'rt-revoked-secret-value' });
+      emulator.revokeRefreshToken('rt-revoked-secret-value');
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-revoked-secret-value', { label: 'team-account' }) });
+      gateways.push(gateway);
+      const response = await generate(gateway);
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(text).toContain('team-account');
+      expect(text).toContain('invalid_grant');
+      expect(text).toContain('login');
+      expect(text).not.toContain('rt-revoked-secret-value');
+      // Recorded: the next request does not hammer Google's token endpoint again, and readiness says so.
+      expect((await generate(gateway)).status).toBe(503);
+      expect(emulator.counters().refreshes).toBe(1);
+      expect((await fetch(`${gateway.url}/health/ready`)).status).toBe(503);
+      expect(gateway.logs.join('\n')).not.toContain('rt-revoked-secret-value');
+    });
   });
 
-  it('refreshes a token whose file has no expiry before first use (the original never did)', async () => {
-    emulator.addAccount({ refreshToken: 'rt-noexpiry' });
-    const token = emulator.issueAccessToken('rt-noexpiry', 3600);
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-noexpiry', { token }) });
-    gateways.push(gateway);
-    expect((await generate(gateway)).status).toBe(200);
-    expect(emulator.counters().refreshesByToken['rt-noexpiry']).toBe(1);
-    expect((await generate(gateway)).status).toBe(200);
-    expect(emulator.counters().refreshesByToken['rt-noexpiry']).toBe(1);
+  describe('project discovery and onboarding', () => {
+    it('onboards a new account with bounded operation polling, once for concurrent requests', async () => {
+      emulator.addAccount({ refreshToken: 'rt-new', onboarding: 'new', pendingOperationPolls: 2 });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-new') });
+      gateways.push(gateway);
+      const responses = await Promise.all(Array.from({ length: 5 }, () => generate(gateway)));
+      expect(responses.map((response) => response.status)).toEqual(Array(5).fill(200));
+      const counters = emulator.counters();
+      expect(counters.loadCodeAssistCalls).toBe(1);
+      expect(counters.onboardCalls).toBe(1);
+      expect(counters.operationPolls).toBe(2);
+      const project = emulator.accountProject('rt-new');
+      const generation = emulator.requests.find((record) => record.method === 'generateContent');
+      expect((generation?.body as { project: string }).project).toBe(project);
+      const onboard = emulator.requests.find((record) => record.method === 'onboardUser');
+      expect(onboard?.body).toMatchObject({ tierId: 'free-tier' });
+      expect((onboard?.body as Record<string, unknown>).cloudaicompanionProject).toBeUndefined();
+    });
+
+    it('gives up onboarding after ONBOARDING_TIMEOUT_MS with a 503 that says so', async () => {
+      emulator.addAccount({ refreshToken: 'rt-slow', onboarding: 'new', pendingOperationPolls: 1000 });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-slow'), env: { ONBOARDING_TIMEOUT_MS: '200' } });
+      gateways.push(gateway);
+      const response = await generate(gateway);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain('ONBOARDING_TIMEOUT_MS');
+    });
+
+    it('uses GOOGLE_CLOUD_PROJECT without calling loadCodeAssist', async () => {
+      emulator.addAccount({ refreshToken: 'rt-env', projectId: 'forced-project' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-env'), env: { GOOGLE_CLOUD_PROJECT: 'forced-project' } });
+      gateways.push(gateway);
+      expect((await generate(gateway)).status).toBe(200);
+      expect(emulator.counters().loadCodeAssistCalls).toBe(0);
+    });
+
+    it('explains a project-required account in plain words', async () => {
+      emulator.addAccount({ refreshToken: 'rt-proj', onboarding: 'project-required' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-proj', { label: 'workspace' }) });
+      gateways.push(gateway);
+      const response = await generate(gateway);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/workspace.*GOOGLE_CLOUD_PROJECT/);
+    });
+
+    it('passes Google\'s reason for an ineligible tier', async () => {
+      emulator.addAccount({ refreshToken: 'rt-inel', onboarding: 'ineligible' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-inel') });
+      gateways.push(gateway);
+      const response = await generate(gateway);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/not eligible.*location/i);
+    });
+
+    it('names the validation link when Google requires account verification', async () => {
+      emulator.addAccount({ refreshToken: 'rt-val', onboarding: 'validation-required' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-val') });
+      gateways.push(gateway);
+      const response = await generate(gateway);
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/verify.*https:\/\//);
+    });
   });
 
-  it('uses a still-valid token from the file without refreshing, in the original\'s token/expiry shape', async () => {
-    emulator.addAccount({ refreshToken: 'rt-valid' });
-    const token = emulator.issueAccessToken('rt-valid', 3600);
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-valid', { token, expiry: new Date(Date.now() + 3_600_000).toISOString() }) });
-    gateways.push(gateway);
-    expect((await generate(gateway)).status).toBe(200);
-    expect(emulator.counters().refreshes).toBe(0);
-  });
-
-  it('on an upstream 401 refreshes once and retries once, also for concurrent requests', async () => {
-    emulator.addAccount({ refreshToken: 'rt-401' });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-401') });
-    gateways.push(gateway);
-    expect((await generate(gateway)).status).toBe(200);
-    expect(emulator.counters().refreshesByToken['rt-401']).toBe(1);
-    emulator.invalidateAccessTokens('rt-401');
-    const responses = await Promise.all(Array.from({ length: 10 }, () => generate(gateway)));
-    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
-    expect(emulator.counters().refreshesByToken['rt-401']).toBe(2);
-  });
-
-  it('a revoked refresh token gives a clear error that names the credential, not its secret', async () => {
-    emulator.addAccount({ refreshToken: 'rt-revoked-secret-value' });
-    emulator.revokeRefreshToken('rt-revoked-secret-value');
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-revoked-secret-value', { label: 'team-account' }) });
-    gateways.push(gateway);
-    const response = await generate(gateway);
-    expect(response.status).toBe(503);
-    const text = await response.text();
-    expect(text).toContain('team-account');
-    expect(text).toContain('invalid_grant');
-    expect(text).toContain('login');
-    expect(text).not.toContain('rt-revoked-secret-value');
-    // Recorded: the next request does not hammer Google's token endpoint again, and readiness says so.
-    expect((await generate(gateway)).status).toBe(503);
-    expect(emulator.counters().refreshes).toBe(1);
-    expect((await fetch(`${gateway.url}/health/ready`)).status).toBe(503);
-    expect(gateway.logs.join('\n')).not.toContain('rt-revoked-secret-value');
-  });
-});
-
-describe('project discovery and onboarding', () => {
-  let emulator: GoogleEmulator;
-  const gateways: GatewayHarness[] = [];
-
-  beforeEach(async () => {
-    emulator = await startEmulator();
-  });
-
-  afterEach(async () => {
-    await Promise.all(gateways.splice(0).map((gateway) => gateway.close()));
-    await emulator.close();
-  });
-
-  it('onboards a new account with bounded operation polling, once for concurrent requests', async () => {
-    emulator.addAccount({ refreshToken: 'rt-new', onboarding: 'new', pendingOperationPolls: 2 });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-new') });
-    gateways.push(gateway);
-    const responses = await Promise.all(Array.from({ length: 5 }, () => generate(gateway)));
-    expect(responses.map((response) => response.status)).toEqual(Array(5).fill(200));
-    const counters = emulator.counters();
-    expect(counters.loadCodeAssistCalls).toBe(1);
-    expect(counters.onboardCalls).toBe(1);
-    expect(counters.operationPolls).toBe(2);
-    const project = emulator.accountProject('rt-new');
-    const generation = emulator.requests.find((record) => record.method === 'generateContent');
-    expect((generation?.body as { project: string }).project).toBe(project);
-    const onboard = emulator.requests.find((record) => record.method === 'onboardUser');
-    expect(onboard?.body).toMatchObject({ tierId: 'free-tier' });
-    expect((onboard?.body as Record<string, unknown>).cloudaicompanionProject).toBeUndefined();
-  });
-
-  it('gives up onboarding after ONBOARDING_TIMEOUT_MS with a 503 that says so', async () => {
-    emulator.addAccount({ refreshToken: 'rt-slow', onboarding: 'new', pendingOperationPolls: 1000 });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-slow'), env: { ONBOARDING_TIMEOUT_MS: '200' } });
-    gateways.push(gateway);
-    const response = await generate(gateway);
-    expect(response.status).toBe(503);
-    expect(await response.text()).toContain('ONBOARDING_TIMEOUT_MS');
-  });
-
-  it('uses GOOGLE_CLOUD_PROJECT without calling loadCodeAssist', async () => {
-    emulator.addAccount({ refreshToken: 'rt-env', projectId: 'forced-project' });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-env'), env: { GOOGLE_CLOUD_PROJECT: 'forced-project' } });
-    gateways.push(gateway);
-    expect((await generate(gateway)).status).toBe(200);
-    expect(emulator.counters().loadCodeAssistCalls).toBe(0);
-  });
-
-  it('explains a project-required account in plain words', async () => {
-    emulator.addAccount({ refreshToken: 'rt-proj', onboarding: 'project-required' });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-proj', { label: 'workspace' }) });
-    gateways.push(gateway);
-    const response = await generate(gateway);
-    expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/workspace.*GOOGLE_CLOUD_PROJECT/);
-  });
-
-  it('passes Google\'s reason for an ineligible tier', async () => {
-    emulator.addAccount({ refreshToken: 'rt-inel', onboarding: 'ineligible' });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-inel') });
-    gateways.push(gateway);
-    const response = await generate(gateway);
-    expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/not eligible.*location/i);
-  });
-
-  it('names the validation link when Google requires account verification', async () => {
-    emulator.addAccount({ refreshToken: 'rt-val', onboarding: 'validation-required' });
-    const gateway = await startGateway({ emulator, credentials: credentialFor('rt-val') });
-    gateways.push(gateway);
-    const response = await generate(gateway);
-    expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/verify.*https:\/\//);
-  });
 });
 
 describe('the event loop stays free', () => {

@@ -9,18 +9,8 @@ import { createChatCompletionChunkEncoder } from './chunk-encoder';
 import { collectRemoteImageUrls } from './content-parts';
 import { convertChatRequestToGemini } from './convert-request';
 import { parseChatCompletionRequest } from './request-schema';
+import { prng } from '../../../../test/support/prng';
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces from its seed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
