@@ -10,6 +10,7 @@ import { GeminiService } from './gemini/gemini.service';
 import { ChatCompletionsService } from './openai/chat-completions.service';
 import { OpenAIController } from './openai/openai.controller';
 import { RemoteImageFetcher } from './openai/remote-images';
+import { GenerationPipeline } from './pipeline/generation-pipeline';
 import { MetricsBinder } from './observability/metrics.binder';
 import { StreamTelemetry } from './observability/stream-telemetry';
 import { UsageRecorder } from './observability/usage-recorder';
@@ -26,6 +27,7 @@ export class GatewayModule {
       controllers: [RootController, GeminiController, OpenAIController, AdminController],
       providers: [
         ModelCatalogService,
+        GenerationPipeline,
         GeminiService,
         ChatCompletionsService,
         RemoteImageFetcher,

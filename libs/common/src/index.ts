@@ -4,6 +4,7 @@ export * from './config/config.module';
 export * from './errors';
 export * from './logging/logger';
 export * from './sse/response-writer';
+export * from './sse/stream-responder';
 export * from './http/outbound-dispatcher';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';

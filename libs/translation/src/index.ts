@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './gemini/types';
 export * from './gemini/native-defaults';
+export * from './gemini/pass-through-encoder';
 export * from './models/catalog';
 export * from './models/thinking';
 export * from './code-assist/envelope';

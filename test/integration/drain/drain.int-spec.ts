@@ -86,4 +86,25 @@ describe('graceful drain on SIGTERM', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(emulator.counters().inFlight).toBe(0);
   });
+
+  it('answers a stream still waiting for Google\'s first byte at DRAIN_TIMEOUT_MS with a 503 in its dialect, not a 200', async () => {
+    const gateway = await spawnGateway(env({ DRAIN_DELAY_MS: '100', DRAIN_TIMEOUT_MS: '500' }), { waitForReady: true });
+    emulator.setDefaultBehaviour({ kind: 'hang' });
+    const openai = fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_CLIENT_KEY}` }, body: streamBody('waiting'),
+    }).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), body: await response.text() }));
+    const gemini = fetch(`${gateway.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY }, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'waiting' }] }] }),
+    }).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), body: await response.text() }));
+    const deadline = Date.now() + 5_000;
+    while (emulator.counters().inFlight < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    gateway.child.kill('SIGTERM');
+    const [openaiResult, geminiResult] = await Promise.all([openai, gemini]);
+    expect(openaiResult.status).toBe(503);
+    expect(openaiResult.type).toMatch(/application\/json/);
+    expect(JSON.parse(openaiResult.body)).toEqual({ error: expect.objectContaining({ code: 'server_shutting_down', type: 'api_error' }) });
+    expect(geminiResult.status).toBe(503);
+    expect(JSON.parse(geminiResult.body)).toEqual({ error: expect.objectContaining({ code: 503, status: 'UNAVAILABLE' }) });
+    expect(await gateway.exited).toEqual({ code: 0, signal: null });
+  });
 });

@@ -94,7 +94,7 @@ export function planFor(behaviour: ContentBehaviour, input: GenerationInput): Re
         ...(index === 0 && behaviour.thoughtSignature !== undefined ? { thoughtSignature: behaviour.thoughtSignature } : {}),
       }));
       const segments = [...thoughtSegments(thoughtsFor(input, behaviour.thoughts)), calls];
-      return { segments, finishReason: 'STOP', usage: buildUsage(input, segments) };
+      return { segments, finishReason: behaviour.omitFinishReason ? undefined : 'STOP', usage: buildUsage(input, segments) };
     }
     case 'cut-stream':
     case 'abort-stream': {

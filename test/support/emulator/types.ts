@@ -50,7 +50,8 @@ export type EmulatorBehaviour =
       firstByteDelayMs?: number;
       usage?: Partial<Record<UsageField, number>>;
     }
-  | { kind: 'function-call'; calls: Array<{ name: string; args: Record<string, unknown>; id?: string }>; thoughtSignature?: string; thoughts?: string[] }
+  /** `omitFinishReason`: the turn ends without a finishReason, as Code Assist sometimes ends tool turns. */
+  | { kind: 'function-call'; calls: Array<{ name: string; args: Record<string, unknown>; id?: string }>; thoughtSignature?: string; thoughts?: string[]; omitFinishReason?: boolean }
   | { kind: 'error'; error: EmulatorErrorName; retryDelaySeconds?: number; status?: number }
   /** Stream sends these chunks WITHOUT finishReason, then ends the body cleanly. */
   | { kind: 'cut-stream'; chunks?: string[] }

@@ -1,20 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { GatewayMetrics, currentRequest } from '@app/common';
-import type { GeminiUsageMetadata } from '@app/translation';
+import type { UsageEvent } from '@app/translation';
 
-/** Tokens by model and client key name, from Google's usageMetadata. */
+/** Tokens by model and client key name, from the usage Google reported (as a neutral usage event). */
 @Injectable()
 export class UsageRecorder {
   constructor(private readonly metrics: GatewayMetrics) {}
 
-  record(model: string, usage: GeminiUsageMetadata | undefined): void {
-    if (!usage) return;
+  recordEvent(model: string, usage: UsageEvent): void {
     const client = currentRequest()?.clientKeyName ?? 'none';
-    const prompt = (usage.promptTokenCount ?? 0) + (usage.toolUsePromptTokenCount ?? 0);
-    const reasoning = usage.thoughtsTokenCount ?? 0;
-    const completion = (usage.candidatesTokenCount ?? 0) + reasoning;
-    if (prompt > 0) this.metrics.tokens.inc({ model, client, type: 'prompt' }, prompt);
-    if (completion > 0) this.metrics.tokens.inc({ model, client, type: 'completion' }, completion);
-    if (reasoning > 0) this.metrics.tokens.inc({ model, client, type: 'reasoning' }, reasoning);
+    // completionTokens already includes the reasoning tokens (see toUsageEvent).
+    if (usage.promptTokens > 0) this.metrics.tokens.inc({ model, client, type: 'prompt' }, usage.promptTokens);
+    if (usage.completionTokens > 0) this.metrics.tokens.inc({ model, client, type: 'completion' }, usage.completionTokens);
+    if (usage.reasoningTokens > 0) this.metrics.tokens.inc({ model, client, type: 'reasoning' }, usage.reasoningTokens);
   }
 }

@@ -31,7 +31,14 @@ export function sendError(reply: FastifyReply, url: string, error: GatewayError,
     return;
   }
   const encoded = encodeError(error, dialectForUrl(url));
-  void reply.status(encoded.status).headers(encoded.headers).type('application/json; charset=utf-8').send(encoded.body);
+  // Google answers a JSON-array stream (streamGenerateContent without alt=sse) with its error inside an array.
+  const body = isJsonArrayStream(url) ? [encoded.body] : encoded.body;
+  void reply.status(encoded.status).headers(encoded.headers).type('application/json; charset=utf-8').send(body);
+}
+
+function isJsonArrayStream(url: string): boolean {
+  const [path, query = ''] = url.split('?', 2);
+  return path.endsWith(':streamGenerateContent') && !new URLSearchParams(query).has('alt', 'sse');
 }
 
 /** Maps Nest/Fastify framework errors (bad JSON, unknown route, body too large) onto our family. */

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 
-export type Surface = 'openai' | 'gemini' | 'health' | 'other';
+export type Surface = 'openai' | 'gemini' | 'anthropic' | 'responses' | 'health' | 'other';
 
 /** What every log line and metric of one request needs to know, carried by AsyncLocalStorage. */
 export interface RequestContext {
@@ -24,6 +24,8 @@ export function currentRequest(): RequestContext | undefined {
 }
 
 export function surfaceOf(url: string): Surface {
+  if (url.startsWith('/v1/messages')) return 'anthropic';
+  if (url.startsWith('/v1/responses')) return 'responses';
   if (url.startsWith('/v1/')) return 'openai';
   if (url.startsWith('/v1beta/')) return 'gemini';
   if (url === '/health' || url.startsWith('/health/') || url.startsWith('/health?')) return 'health';

@@ -21,6 +21,7 @@ export class StreamResponseWriter {
   private finished = false;
   private outcome: StreamOutcome = 'completed';
   private terminator?: () => void;
+  private wasTerminated = false;
   private readonly startedAt = performance.now();
   private lastWriteAt = performance.now();
 
@@ -64,12 +65,25 @@ export class StreamResponseWriter {
     this.terminator = terminator;
   }
 
+  /**
+   * Ends the stream for a shutdown. Once headers went out, the surface's terminator writes its
+   * final error event; before that, only the signal is aborted, so the pending upstream call
+   * fails and the request is answered with an error status like any other.
+   */
   terminate(): void {
-    if (this.finished) return;
+    if (this.finished || this.wasTerminated) return;
+    this.wasTerminated = true;
     this.outcome = 'drained';
-    if (this.terminator) this.terminator();
-    this.end();
+    if (this.response.headersSent) {
+      this.terminator?.();
+      this.end();
+    }
     this.abortController.abort(new Error('stream terminated: server shutting down'));
+  }
+
+  /** Whether a shutdown terminated this stream. */
+  get terminated(): boolean {
+    return this.wasTerminated;
   }
 
   /** Marks the outcome of a stream that ends with an error event. */

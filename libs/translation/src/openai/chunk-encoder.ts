@@ -1,4 +1,6 @@
 import type { FinishEvent, SourcesEvent, StreamEvent, UsageEvent } from '../stream/events';
+import type { StreamEncoder, WireFrame } from '../stream/stream-transform';
+import { encodeOpenAIStreamError } from './stream-error';
 import { imageMarkdown } from './markdown-image';
 import { encodeToolCallId } from './tool-call-id';
 import type { ChatCompletionChunk, ChatCompletionChunkDelta, OpenAIAnnotation, OpenAIFinishReason, ResponseIdentity } from './types';
@@ -109,5 +111,23 @@ export function createChatCompletionChunkEncoder(options: ChunkEncoderOptions): 
         usage: toOpenAIUsage(usage),
       }];
     },
+  };
+}
+
+/**
+ * The OpenAI dialect as a StreamEncoder: chat.completion.chunk frames, a usage chunk when asked for,
+ * `[DONE]` at the end, `data: {"error":…}` (which the openai SDK raises) after a failure, and
+ * `: keep-alive` comments while the model is silent.
+ */
+export function createOpenAIStreamEncoder(options: ChunkEncoderOptions): StreamEncoder {
+  const chunks = createChatCompletionChunkEncoder(options);
+  const frames = (events: readonly StreamEvent[]): WireFrame[] =>
+    events.flatMap((event) => chunks.encode(event)).map((data) => ({ kind: 'data', data }));
+  return {
+    encode: (_chunk, events) => frames(events),
+    end: (events) => [...frames(events), ...chunks.end().map((data): WireFrame => ({ kind: 'data', data })), { kind: 'data', data: '[DONE]' }],
+    fail: (error) => [{ kind: 'data', data: encodeOpenAIStreamError({ message: error.message, type: error.openaiType, code: error.code }) }],
+    heartbeat: { kind: 'comment', text: 'keep-alive' },
+    modelFailuresAreErrors: true,
   };
 }

@@ -21,7 +21,7 @@ export type { InlineBlob } from './data-url';
 export { sanitizeJsonSchema, MAX_SCHEMA_DEPTH } from './json-schema';
 export { encodeToolCallId, decodeToolCallId } from './tool-call-id';
 export type { DecodedToolCallId } from './tool-call-id';
-export { createChatCompletionChunkEncoder } from './chunk-encoder';
+export { createChatCompletionChunkEncoder, createOpenAIStreamEncoder } from './chunk-encoder';
 export type { ChatCompletionChunkEncoder, ChunkEncoderOptions } from './chunk-encoder';
 export { aggregateChatCompletion, decodeGeminiResponse, geminiResponseToChatCompletion } from './aggregate';
 export type { GeminiResponseConversionOptions } from './aggregate';
