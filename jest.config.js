@@ -1,8 +1,12 @@
-/** Three tiers (see ../shared/design/architecture.md): unit (pure code and in-memory twins),
+/** Three tiers (see docs/architecture.md): unit (pure code and in-memory twins),
  * integration (real Redis / nginx processes) and e2e (real sockets, official SDKs, the emulator). */
 const moduleNameMapper = { '^@app/(common|auth|translation|upstream|health)$': '<rootDir>/libs/$1/src' };
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
-const base = { rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const base = {
+  rootDir: __dirname, testEnvironment: 'node', moduleNameMapper, transform, moduleFileExtensions: ['ts', 'js', 'json'],
+  // Stops what a failed or timed-out hook started (test/support/cleanup.ts).
+  setupFilesAfterEnv: ['<rootDir>/test/support/jest-cleanup.ts'],
+};
 
 module.exports = {
   projects: [

@@ -1,3 +1,4 @@
+import { registerCleanup } from './cleanup';
 import { Writable } from 'node:stream';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import pino from 'pino';
@@ -56,6 +57,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   });
   const logger = pino(loggerOptions(config.logLevel), sink);
   const app = await createGatewayApp({ config, logger, geminiHome: '/nonexistent-gemini-home', cwdForCredentials: '/nonexistent-cwd' });
+  registerCleanup(() => app.close());
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : 0;

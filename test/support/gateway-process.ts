@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repositoryRoot, waitForHttp } from './ports';
 import { TEST_CLIENT_KEY } from './gateway-harness';
+import { registerCleanup, trackChild } from './cleanup';
 
 const ENTRY = join(repositoryRoot(), 'dist/apps/gateway/src/main.js');
 
@@ -31,6 +32,8 @@ export async function spawnGateway(env: Record<string, string>, options: { waitF
     env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY, LOG_LEVEL: 'info', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  trackChild(child);
+  registerCleanup(() => rmSync(home, { recursive: true, force: true }));
   const output: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     let pending = '';

@@ -4,11 +4,12 @@
  * users deploy. Everything nginx writes (pid, error log, temp files) lives in a fresh temp dir.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { registerCleanup } from './cleanup';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { repositoryRoot } from './ports';
 
 export const NGINX_TEMPLATE_PATH = join(repositoryRoot(), 'deploy/nginx/geminicli2api.conf.template');
@@ -212,6 +213,11 @@ async function startNginxOnce(options: StartNginxOptions): Promise<NginxHandle> 
     checkNginxConfig(directory, confPath);
     // Own process group, so the SIGKILL fallback also reaches the worker process.
     child = spawn(binary, ['-p', directory, '-c', confPath, '-e', errorLogPath], { stdio: 'ignore', detached: true });
+    const started = child;
+    registerCleanup(() => {
+      if (started.exitCode === null && started.signalCode === null) killGroup(started);
+      return rm(directory, { recursive: true, force: true });
+    });
     const exited = new Promise<void>((resolveExit) => child?.once('exit', () => resolveExit()));
     await waitForPort(port, child, 10_000, errorLog);
     const running = child;

@@ -3,6 +3,7 @@
  * storage dir, listening on a free loopback port, scraping the given targets.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { registerCleanup, trackChild } from './cleanup';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -108,6 +109,8 @@ async function startPrometheusOnce(options: StartPrometheusOptions): Promise<Pro
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  trackChild(child);
+  registerCleanup(() => rm(directory, { recursive: true, force: true }));
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from './ports';
+import { trackChild } from './cleanup';
 
 export interface RedisServer {
   url: string;
@@ -20,6 +21,7 @@ export async function startRedis(): Promise<RedisServer> {
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'no', '--loglevel', 'warning'], { stdio: 'ignore' });
+    trackChild(child);
     await waitForPort(port, 10_000);
   };
   const stop = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {

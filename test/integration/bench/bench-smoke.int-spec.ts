@@ -1,3 +1,4 @@
+import { trackChild } from '../../support/cleanup';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ describe('bench smoke run', () => {
     if (!existsSync(RUNNER)) throw new Error(`${RUNNER} is missing: run \`npm run build\` first (npm test does).`);
     directory = mkdtempSync(join(tmpdir(), 'gcli2api-bench-smoke-'));
     const child = spawn(process.execPath, [RUNNER, '--smoke', '--out', directory, '--report', join(directory, 'report.md')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     exitCode = await new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { startRedis } from '../../support/redis';
 import { emulateDirective, startEmulator, type GoogleEmulator } from '../../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
 import { freePort } from '../../support/nginx';
@@ -35,32 +35,6 @@ export interface LiveGateway {
   stop(): Promise<void>;
 }
 
-async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const net = await import('node:net');
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.createConnection({ host: '127.0.0.1', port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('redis-server did not start');
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}/0`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
 
 /**
  * THE hook to replace: how this test gets a gateway with a metrics endpoint. Today it starts one

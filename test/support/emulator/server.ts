@@ -1,3 +1,4 @@
+import { registerCleanup } from '../cleanup';
 /**
  * The emulator's HTTP server (plain node:http): request records, routing, and the GoogleEmulator
  * control surface used by tests.
@@ -198,5 +199,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       resolve();
     });
   });
-  return new EmulatorServer(server, state, host, options.tls ? 'https' : 'http');
+  const emulator = new EmulatorServer(server, state, host, options.tls ? 'https' : 'http');
+  registerCleanup(() => emulator.close());
+  return emulator;
 }

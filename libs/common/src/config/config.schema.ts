@@ -5,7 +5,6 @@ import { z } from 'zod';
  * Grouped in the typed object below; the env names are the user-facing contract (README table).
  */
 const integer = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
-const optionalText = z.string().trim().min(1).optional().catch(undefined);
 const bool = (fallback: boolean) =>
   z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'])])
     .default(fallback)
