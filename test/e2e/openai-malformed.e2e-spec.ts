@@ -7,6 +7,7 @@ import { prng } from '../support/prng';
 
 function malformedBody(random: () => number): unknown {
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)];
+  // eslint-disable-next-line no-loss-of-precision -- a number JSON cannot hold is part of the hostile input
   const junk = (): unknown => pick<unknown>([null, 42, -1, 'text', '', true, [], {}, [null], { role: 7 }, 'x'.repeat(5000), { nested: { deeper: [1, { a: null }] } }, 1e309, NaN]);
   const message = (): unknown => pick<unknown>([
     { role: pick(['user', 'assistant', 'system', 'tool', 'robot', '', null, 5]), content: junk() },

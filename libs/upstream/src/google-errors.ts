@@ -1,6 +1,6 @@
 /**
  * Google's error bodies, parsed and classified the way Gemini CLI does
- * (../shared/spec/code-assist-wire.md §3.1, §3.3). Pure functions.
+ * (docs/wire/errors.md). Pure functions.
  */
 export interface GoogleErrorPayload {
   code: number;

@@ -1,7 +1,7 @@
 /**
  * Google emulator for tests and benchmarks: Google OAuth (token, tokeninfo, authorize, userinfo,
  * revoke) and Code Assist `v1internal` on one loopback origin, faithful to
- * ../shared/spec/code-assist-wire.md.
+ * docs/wire/.
  *
  * Behaviour of generation calls, in order of precedence:
  * 1. a prompt directive `[emulate:<json behaviour>]` in the last user text (for callers that cannot

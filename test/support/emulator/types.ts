@@ -1,6 +1,6 @@
 /**
  * Public types of the Google emulator (OAuth token endpoint + Code Assist `v1internal`).
- * Wire shapes follow ../shared/spec/code-assist-wire.md; see README-style notes in index.ts.
+ * Wire shapes follow docs/wire/; see README-style notes in index.ts.
  */
 
 export type OnboardingMode = 'onboarded' | 'new' | 'project-required' | 'ineligible' | 'validation-required';

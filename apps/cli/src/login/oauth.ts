@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describeNetworkError, parseJsonObject, type FetchLike } from '../net';
 
-/** Google's installed-app endpoints and Gemini CLI's scopes (../shared/spec/code-assist-wire.md §4.1). */
+/** Google's installed-app endpoints and Gemini CLI's scopes (docs/wire/oauth.md). */
 export const GOOGLE_AUTHORIZE_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 export const OAUTH_SCOPES = [

@@ -1,7 +1,7 @@
 import { InvalidRequestError } from '@app/common';
 import type { CatalogEntry } from '@app/translation';
 
-/** Google's `Model` resource for a catalog entry (../shared/spec/code-assist-wire.md §6.2). */
+/** Google's `Model` resource for a catalog entry (docs/wire/gemini-api.md, Models). */
 export function toGeminiModel(entry: CatalogEntry): Record<string, unknown> {
   const model: Record<string, unknown> = {
     name: `models/${entry.id}`,

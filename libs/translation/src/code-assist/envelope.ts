@@ -1,6 +1,6 @@
 import type { GeminiContent, GenerateContentRequest, GenerateContentResponse } from '../gemini/types';
 
-/** Code Assist's request wrapper (../shared/spec/code-assist-wire.md §1.3). */
+/** Code Assist's request wrapper (docs/wire/code-assist.md, generateContent). */
 export interface CodeAssistGenerateRequest {
   model: string;
   project?: string;

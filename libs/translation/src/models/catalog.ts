@@ -1,6 +1,6 @@
 /**
  * The model catalog: the base models Code Assist serves today (Gemini CLI's list, see
- * ../shared/spec/code-assist-wire.md §7) plus the variant suffixes the original gateway
+ * docs/wire/models.md) plus the variant suffixes the original gateway
  * advertised. Pure data and pure functions; extra ids come from config (EXTRA_MODELS).
  */
 

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * Fixture files beside the translators (wire-true shapes, ../shared/spec/code-assist-wire.md):
+ * Fixture files beside the translators (wire-true shapes, docs/wire/):
  * - {ok,not-ok}/requests/<name>.json: `{description, model, request, remoteImages?, expected}`;
  * - {ok,not-ok}/streams/<name>.jsonl: Code Assist stream events, one JSON per line (`{response, traceId}`),
  *   with `<name>.expected.json` beside: `{description, model, includeUsage, chunks, completion?, failure?}`.
