@@ -1,3 +1,4 @@
+import { imageMarkdown } from './markdown-image';
 import { TranslationError } from '../errors';
 import type { GenerateContentResponse } from '../gemini/types';
 import { ModelCatalog } from '../models/catalog';
@@ -157,7 +158,15 @@ describe('fuzz: malformed upstream chunks', () => {
         encoder.encode(event);
       }
       encoder.end();
-      expect(aggregateChatCompletion({ id: 'chatcmpl-f', created: 1, model: 'm' }, events).choices.length).toBeGreaterThan(0);
+      // Whatever the chunks were, the aggregate says exactly what the events said, and every choice ends.
+      const completion = aggregateChatCompletion({ id: 'chatcmpl-f', created: 1, model: 'm' }, events);
+      const content = events.map((event) => {
+        if (event.type === 'text-delta' && event.index === 0) return event.text;
+        if (event.type === 'image' && event.index === 0) return imageMarkdown(event.mimeType, event.data);
+        return '';
+      }).join('');
+      expect(completion.choices[0].message.content ?? '').toBe(content);
+      for (const choice of completion.choices) expect(['stop', 'length', 'tool_calls', 'content_filter']).toContain(choice.finish_reason);
     }
   });
 });
