@@ -5,6 +5,8 @@ import { CredentialPool } from './credential-pool';
 import { CredentialStore } from './credential-store';
 import type { LoadedCredentials } from './google-credentials';
 import { GoogleAuthTokenEndpoint, TokenEndpoint } from './token-endpoint';
+import { ClientKeysFile } from './team/client-keys-file';
+import { KeyLimits } from './team/key-limits';
 
 @Global()
 @Module({})
@@ -19,8 +21,10 @@ export class AuthModule {
         AccessTokenService,
         CredentialPool,
         ClientKeyGuard,
+        ClientKeysFile,
+        KeyLimits,
       ],
-      exports: [CredentialStore, TokenEndpoint, CLOCK, AccessTokenService, CredentialPool, ClientKeyGuard],
+      exports: [CredentialStore, TokenEndpoint, CLOCK, AccessTokenService, CredentialPool, ClientKeyGuard, ClientKeysFile, KeyLimits],
     };
   }
 }

@@ -2,7 +2,8 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationError, GATEWAY_CONFIG, currentRequest, type GatewayConfig } from '@app/common';
-import { ClientKeyVerifier } from './client-keys';
+import { ClientKeyVerifier, candidatesOf } from './client-keys';
+import { ClientKeysFile } from './team/client-keys-file';
 
 const PUBLIC_ROUTE = 'geminicli2api:public';
 /** Marks a controller or handler as reachable without a client key (`/`, `/health*`). */
@@ -16,7 +17,7 @@ export interface AuthenticatedRequest extends FastifyRequest {
 export class ClientKeyGuard implements CanActivate {
   private readonly verifier: ClientKeyVerifier;
 
-  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, private readonly reflector: Reflector) {
+  constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig, private readonly reflector: Reflector, private readonly keysFile: ClientKeysFile) {
     this.verifier = new ClientKeyVerifier(config.clientAuth.keys);
   }
 
@@ -25,14 +26,23 @@ export class ClientKeyGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const query = request.query as Record<string, unknown> | undefined;
     const header = request.headers['x-goog-api-key'];
-    const name = this.verifier.identify({
+    const credentials = {
       authorization: request.headers.authorization,
       googApiKey: Array.isArray(header) ? header[0] : header,
       queryKey: typeof query?.key === 'string' ? query.key : undefined,
-    });
+    };
+    const requestState = currentRequest();
+    let name = this.verifier.identify(credentials);
+    if (!name && this.keysFile.size > 0) {
+      const policyKey = this.keysFile.identify(candidatesOf(credentials));
+      if (policyKey?.policy.expiresAt !== undefined && policyKey.policy.expiresAt <= Date.now()) {
+        throw new AuthenticationError(`The API key "${policyKey.name}" expired at ${new Date(policyKey.policy.expiresAt).toISOString()}.`);
+      }
+      name = policyKey?.name;
+      if (policyKey && requestState) requestState.clientPolicy = policyKey.policy;
+    }
     if (!name) throw new AuthenticationError();
     request.clientKeyName = name;
-    const requestState = currentRequest();
     if (requestState) requestState.clientKeyName = name;
     return true;
   }

@@ -39,7 +39,8 @@ export class ClientKeyVerifier {
   }
 }
 
-function candidatesOf(credentials: RequestCredentials): string[] {
+/** The key values a request presents, in every accepted form. */
+export function candidatesOf(credentials: RequestCredentials): string[] {
   const candidates: string[] = [];
   if (credentials.queryKey) candidates.push(credentials.queryKey);
   if (credentials.googApiKey) candidates.push(credentials.googApiKey.trim());

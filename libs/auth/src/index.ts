@@ -6,3 +6,8 @@ export * from './access-token.service';
 export * from './credential-store';
 export * from './auth.module';
 export * from './credential-pool';
+export * from './team/keys-file';
+export * from './team/client-keys-file';
+export * from './team/team-store';
+export * from './team/redis-team-store';
+export * from './team/key-limits';

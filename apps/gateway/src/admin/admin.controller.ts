@@ -1,6 +1,7 @@
-import { Controller, Get, Headers, Inject, Query } from '@nestjs/common';
-import { ClientKeyVerifier, CredentialPool, Public } from '@app/auth';
-import { AuthenticationError, GATEWAY_CONFIG, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
+import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type UsageRow } from '@app/auth';
+import { AuthenticationError, GATEWAY_CONFIG, InvalidRequestError, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { UpstreamLimiter } from '@app/upstream';
 
@@ -20,6 +21,7 @@ export class AdminController {
     private readonly limiter: UpstreamLimiter,
     private readonly state: SharedState,
     private readonly drain: DrainState,
+    private readonly keyLimits: KeyLimits,
   ) {
     if (config.admin.key) this.verifier = new ClientKeyVerifier([{ name: 'admin', key: config.admin.key }]);
   }
@@ -36,4 +38,42 @@ export class AdminController {
       replica: { draining: this.drain.isDraining, openStreams: this.drain.openStreams, inFlightRequests: this.drain.inFlightRequests },
     };
   }
+
+  /**
+   * `GET /admin/usage?key=&from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]`: usage per client key × model ×
+   * UTC day, summed over every replica. `key` here is a key NAME (the admin key only goes in the
+   * Authorization header on this route).
+   */
+  @Get('usage')
+  async usage(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!this.verifier) throw new NotFoundError('The admin endpoint is disabled: set ADMIN_API_KEY to enable /admin/usage.');
+    if (!this.verifier.identify({ authorization })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
+    const today = utcDay(Date.now());
+    const from = dateParam(query.from, 'from') ?? today;
+    const to = dateParam(query.to, 'to') ?? today;
+    if (from > to) throw new InvalidRequestError('from must not be after to.', { param: 'from' });
+    if (Date.parse(to) - Date.parse(from) > 366 * 86_400_000) throw new InvalidRequestError('At most 366 days per query.', { param: 'to' });
+    const key = typeof query.key === 'string' && query.key !== '' ? query.key : undefined;
+    const rows = await this.keyLimits.usage(from, to, key);
+    if (query.format === 'csv') {
+      void reply.type('text/csv; charset=utf-8');
+      return toCsv(rows);
+    }
+    return { rows };
+  }
+}
+
+const COLUMNS: ReadonlyArray<keyof UsageRow> = ['key', 'model', 'date', ...USAGE_METRICS];
+
+function toCsv(rows: readonly UsageRow[]): string {
+  const cell = (value: string | number): string => (typeof value === 'number' || /^[\w.@:-]*$/.test(value) ? String(value) : `"${value.replace(/"/g, '""')}"`);
+  return [COLUMNS.join(','), ...rows.map((row) => COLUMNS.map((column) => cell(row[column])).join(','))].join('\n') + '\n';
+}
+
+function dateParam(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidRequestError(`${name} must be a date as YYYY-MM-DD.`, { param: name });
+  }
+  return value;
 }

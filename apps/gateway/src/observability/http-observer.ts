@@ -35,6 +35,7 @@ export function installHttpObservability(fastify: FastifyInstance, metrics: Gate
   fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void) => {
     const context = requestContext.getStore();
     if (context && context.surface !== 'health' && context.surface !== 'other') void reply.header(OVERHEAD_HEADER, overheadMs(context).toFixed(2));
+    if (context?.responseHeaders) void reply.headers(context.responseHeaders);
     done(null, payload);
   });
 

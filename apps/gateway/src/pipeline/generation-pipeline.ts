@@ -2,13 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import {
-  GATEWAY_CONFIG, GatewayError, GatewayMetrics, respondWithStream,
+  GATEWAY_CONFIG, GatewayError, GatewayMetrics, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest, respondWithStream,
   type GatewayConfig, type StreamFraming, type Surface,
 } from '@app/common';
+import { KeyLimits, type Admission } from '@app/auth';
 import {
   createGeminiStreamDecoder, createStreamTransform, decodeGeminiResponse, findStreamFailure,
   type GenerateContentRequest, type GenerateContentResponse, type ResolvedModel, type StreamEncoder, type StreamErrorInfo,
-  type StreamEvent, type StreamFailure, type StreamTransform, type WireFrame,
+  type StreamEvent, type StreamFailure, type StreamTransform, type UsageEvent, type WireFrame,
 } from '@app/translation';
 import { UpstreamService } from '@app/upstream';
 import { StreamTelemetry } from '../observability/stream-telemetry';
@@ -55,19 +56,32 @@ export class GenerationPipeline {
     private readonly streams: StreamTelemetry,
     private readonly usage: UsageRecorder,
     private readonly metrics: GatewayMetrics,
+    private readonly keyLimits: KeyLimits,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** A whole answer: Google's response and its neutral events (terminal events included). */
   async generate(input: UnaryInput): Promise<{ response: GenerateContentResponse; events: StreamEvent[] }> {
-    const response = await this.upstream.generate({ model: input.model.base, request: input.request, signal: input.signal });
-    const events = decodeGeminiResponse(response, { newToolCallId });
-    const usage = events.find((event) => event.type === 'usage');
-    if (usage?.type === 'usage') this.usage.recordEvent(input.model.base, usage);
-    // The same rule as streams: truncation and in-band errors always fail; a failed finish only where the dialect says so.
-    const failure = findStreamFailure(input.modelFailuresAreErrors === false ? events.filter((event) => event.type === 'error') : events);
-    if (failure) throw this.failureError(failure, input);
-    return { response, events };
+    const admission = await this.keyLimits.admit(input.model.requested);
+    const served = { model: input.model.base };
+    let usage: UsageEvent | undefined;
+    try {
+      const response = await this.withFallback(input.model.base, served, (model) => this.upstream.generate({ model, request: input.request, signal: input.signal }));
+      const events = decodeGeminiResponse(response, { newToolCallId });
+      const found = events.find((event) => event.type === 'usage');
+      if (found?.type === 'usage') {
+        usage = found;
+        this.usage.recordEvent(served.model, found);
+      }
+      // The same rule as streams: truncation and in-band errors always fail; a failed finish only where the dialect says so.
+      const failure = findStreamFailure(input.modelFailuresAreErrors === false ? events.filter((event) => event.type === 'error') : events);
+      if (failure) throw this.failureError(failure, input);
+      settle(admission, served.model, undefined, usage);
+      return { response, events };
+    } catch (error) {
+      settle(admission, served.model, error, usage);
+      throw error;
+    }
   }
 
   /** Streams an answer to the client in the encoder's dialect (see respondWithStream). */
@@ -83,16 +97,24 @@ export class GenerationPipeline {
       newline: input.newline,
       heartbeat: encoder.heartbeat && heartbeatMs > 0 ? { frame: encoder.heartbeat, intervalMs: heartbeatMs } : undefined,
       open: async (signal) => {
-        const chunks = await this.upstream.stream({ model: input.model.base, request: input.request, signal });
-        const transform = createStreamTransform({ decoder: createGeminiStreamDecoder({ newToolCallId }), encoder });
-        return this.frames(chunks, transform, input);
+        const admission = await this.keyLimits.admit(input.model.requested);
+        const served = { model: input.model.base };
+        try {
+          const chunks = await this.withFallback(input.model.base, served, (model) => this.upstream.stream({ model, request: input.request, signal }));
+          const transform = createStreamTransform({ decoder: createGeminiStreamDecoder({ newToolCallId }), encoder });
+          return this.frames(chunks, transform, input, served.model, admission);
+        } catch (error) {
+          settle(admission, served.model, error, undefined);
+          throw error;
+        }
       },
       failFrames: (error) => encoder.fail(errorInfo(error)),
       onError: (error) => this.logger.warn({ msg: 'stream ended with an error', surface: input.surface, status: error.httpStatus, code: error.openaiCode }),
     });
   }
 
-  private async *frames(chunks: AsyncIterable<GenerateContentResponse>, transform: StreamTransform, input: GenerationInput): AsyncGenerator<WireFrame[]> {
+  private async *frames(chunks: AsyncIterable<GenerateContentResponse>, transform: StreamTransform, input: GenerationInput, model: string, admission: Admission): AsyncGenerator<WireFrame[]> {
+    let failure: unknown;
     try {
       for await (const chunk of chunks) {
         const step = transform.push(chunk);
@@ -102,8 +124,33 @@ export class GenerationPipeline {
       const last = transform.end();
       if (last.frames.length > 0) yield last.frames;
       if (last.failure) throw this.failureError(last.failure, input);
+    } catch (error) {
+      failure = error ?? new Error('stream failed');
+      throw error;
     } finally {
-      if (transform.usage) this.usage.recordEvent(input.model.base, transform.usage);
+      // A stream ends here however it ends (finished, failed, client gone): the key's lease is freed.
+      if (transform.usage) this.usage.recordEvent(model, transform.usage);
+      settle(admission, model, failure, transform.usage);
+    }
+  }
+
+  /**
+   * Calls Google for `model`; when every account is cooling or out of quota for it and
+   * MODEL_FALLBACKS names a fallback, serves the request with that model instead (once), as Gemini
+   * CLI does. The client still sees the model it asked for; a header and a counter say what happened.
+   */
+  private async withFallback<T>(model: string, served: { model: string }, call: (model: string) => Promise<T>): Promise<T> {
+    try {
+      return await call(model);
+    } catch (error) {
+      const fallback = this.config.team.modelFallbacks.find((pair) => pair.from === model)?.to;
+      if (!fallback || !noAccountCanServe(error)) throw error;
+      this.metrics.modelFallbacks.inc({ from: model, to: fallback });
+      this.logger.warn({ msg: 'every account is cooling for the model: serving its fallback', model, fallback });
+      const context = currentRequest();
+      if (context) context.responseHeaders = { ...context.responseHeaders, 'x-gateway-model-fallback': fallback };
+      served.model = fallback;
+      return call(fallback);
     }
   }
 
@@ -121,4 +168,21 @@ function errorInfo(error: GatewayError): StreamErrorInfo {
 /** A fresh tool-call id (the encoder may wrap it, e.g. with the thought signature). */
 export function newToolCallId(): string {
   return randomBytes(9).toString('base64url');
+}
+
+/** A 429 of Google's (or of the pool, every account cooling) — not one of the gateway's own limits. */
+function noAccountCanServe(error: unknown): boolean {
+  if (!(error instanceof GatewayError) || error.httpStatus !== 429) return false;
+  return error instanceof UpstreamError || error.openaiCode === 'rate_limit_exceeded' || error.openaiCode === 'insufficient_quota';
+}
+
+/** Reports a request's outcome to the key's limits and usage: requests that reached Google, tokens, errors. */
+function settle(admission: Admission, model: string, error: unknown, usage: UsageEvent | undefined): void {
+  const reachedGoogle = error === undefined || error instanceof UpstreamError || error instanceof UpstreamTimeoutError || error instanceof UpstreamUnreachableError || error instanceof UpstreamStreamFailure;
+  admission.settle({
+    model,
+    sentToGoogle: reachedGoogle,
+    failed: error !== undefined,
+    usage: usage ? { promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, reasoningTokens: usage.reasoningTokens } : undefined,
+  });
 }

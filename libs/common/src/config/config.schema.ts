@@ -35,6 +35,10 @@ export const envSchema = z.object({
   IMAGE_FETCH_ENABLED: bool(false),
   IMAGE_FETCH_MAX_BYTES: integer(10 * 1024 * 1024, 1),
   IMAGE_FETCH_TIMEOUT_MS: integer(10_000, 1),
+  CLIENT_KEYS_FILE: z.string().trim().min(1).optional(),
+  CLIENT_KEYS_RELOAD_MS: integer(2_000, 100),
+  USAGE_RETENTION_DAYS: integer(90, 1),
+  MODEL_FALLBACKS: z.string().optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_KEY_PREFIX: z.string().default('gcli2api:'),
   REDIS_COMMAND_TIMEOUT_MS: integer(500, 1),
@@ -117,4 +121,12 @@ export interface GatewayConfig {
   };
   admin: { key?: string };
   images: { fetchEnabled: boolean; maxBytes: number; timeoutMs: number };
+  team: {
+    /** YAML or JSON file of client keys with a policy (limits, models, expiry); re-read while running. */
+    keysFile?: string;
+    keysReloadMs: number;
+    usageRetentionDays: number;
+    /** `model=fallback` pairs, used when every account is cooling for a model. */
+    modelFallbacks: Array<{ from: string; to: string }>;
+  };
 }

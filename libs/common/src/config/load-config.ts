@@ -25,9 +25,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (project && /^\d+$/.test(project)) {
     problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
   }
+  const modelFallbacks = parsePairs(env.MODEL_FALLBACKS ?? '', 'MODEL_FALLBACKS', problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
-  const generated = keys.length === 0;
+  // With a keys file, its keys authenticate: no random key is generated.
+  const generated = keys.length === 0 && !raw.CLIENT_KEYS_FILE;
   return {
     http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
     logLevel: raw.LOG_LEVEL,
@@ -52,6 +54,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
+    team: {
+      keysFile: raw.CLIENT_KEYS_FILE,
+      keysReloadMs: raw.CLIENT_KEYS_RELOAD_MS,
+      usageRetentionDays: raw.USAGE_RETENTION_DAYS,
+      modelFallbacks,
+    },
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
       maxConcurrent: raw.UPSTREAM_MAX_CONCURRENT,
@@ -108,3 +116,14 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
+
+/** `a=b,c=d` → pairs; a malformed item is reported, not ignored. */
+function parsePairs(value: string, name: string, problems: string[]): Array<{ from: string; to: string }> {
+  const pairs: Array<{ from: string; to: string }> = [];
+  for (const item of value.split(',').map((entry) => entry.trim()).filter(Boolean)) {
+    const [from, to, extra] = item.split('=').map((part) => part.trim());
+    if (!from || !to || extra !== undefined) problems.push(`${name}: "${item}" is not model=fallback`);
+    else pairs.push({ from, to });
+  }
+  return pairs;
+}

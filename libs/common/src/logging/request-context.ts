@@ -3,6 +3,17 @@ import { randomUUID } from 'node:crypto';
 
 export type Surface = 'openai' | 'gemini' | 'anthropic' | 'responses' | 'health' | 'other';
 
+/** What a client key from the keys file may do (every field optional: absent = unlimited). */
+export interface ClientKeyPolicy {
+  /** Globs over the model name the client asked for. */
+  models?: string[];
+  requestsPerMinute?: number;
+  tokensPerDay?: number;
+  maxConcurrent?: number;
+  /** Epoch ms. */
+  expiresAt?: number;
+}
+
 /** What every log line and metric of one request needs to know, carried by AsyncLocalStorage. */
 export interface RequestContext {
   requestId: string;
@@ -10,6 +21,10 @@ export interface RequestContext {
   startedAt: number;
   /** Name of the client key that authenticated (never the key). */
   clientKeyName?: string;
+  /** The key's limits and allowed models, when it came from the keys file. */
+  clientPolicy?: ClientKeyPolicy;
+  /** Headers every answer to this request carries (rate-limit state of a limited key…). */
+  responseHeaders?: Record<string, string>;
   /** Time spent waiting on Google (headers and body) during this request, ms. */
   upstreamMs: number;
   /** Time to Google's first byte for the generation call, ms. */

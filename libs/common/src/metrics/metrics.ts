@@ -34,6 +34,10 @@ export class GatewayMetrics {
   readonly sharedStateMode = new Gauge({ name: 'geminicli2api_shared_state_mode', help: '1 for the current shared-state mode (local, redis, degraded).', labelNames: ['mode'], registers: [this.registry] });
   readonly redisCommandDuration = new Histogram({ name: 'geminicli2api_redis_command_duration_seconds', help: 'Redis command latency.', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5], registers: [this.registry] });
   readonly redisErrors = new Counter({ name: 'geminicli2api_redis_errors_total', help: 'Redis commands that failed or timed out.', registers: [this.registry] });
+  readonly keyLimitRejections = new Counter({ name: 'geminicli2api_key_limit_rejections_total', help: 'Requests refused by a client key\'s own policy, by key name and reason (requests, tokens, concurrency, model, expired).', labelNames: ['client', 'reason'], registers: [this.registry] });
+  readonly clientKeysLoaded = new Gauge({ name: 'geminicli2api_client_keys_loaded', help: 'Keys in force from CLIENT_KEYS_FILE.', registers: [this.registry] });
+  readonly clientKeysReloadErrors = new Counter({ name: 'geminicli2api_client_keys_reload_errors_total', help: 'Times CLIENT_KEYS_FILE could not be read or parsed (the last good keys stayed in force).', registers: [this.registry] });
+  readonly modelFallbacks = new Counter({ name: 'geminicli2api_model_fallbacks_total', help: 'Requests served by a MODEL_FALLBACKS model because every account was cooling for the one asked for.', labelNames: ['from', 'to'], registers: [this.registry] });
   readonly gatewayOverhead = new Histogram({ name: 'geminicli2api_gateway_overhead_seconds', help: 'Time the gateway itself added: total minus upstream (streams: time to first byte minus upstream time to first byte).', labelNames: ['surface'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
 
   constructor() {

@@ -99,6 +99,7 @@ export class StreamResponseWriter {
     if (context) {
       overhead = overheadMs(context);
       all['x-request-id'] = context.requestId;
+      if (context.responseHeaders) Object.assign(all, context.responseHeaders);
       all[OVERHEAD_HEADER] = overhead.toFixed(2);
     }
     this.response.writeHead(status, all);
