@@ -1,12 +1,13 @@
-import { startEmulator, type GoogleEmulator } from '../support/emulator';
+import { emulateDirective, startEmulator, type GoogleEmulator } from '../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
 import { waitFor } from '../support/ports';
 
 const body = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
-async function generate(gateway: GatewayHarness, text = 'hi', model = 'gemini-2.5-flash'): Promise<Response> {
+async function generate(gateway: GatewayHarness, text = 'hi', model = 'gemini-2.5-flash', signal?: AbortSignal): Promise<Response> {
   return fetch(`${gateway.url}/v1beta/models/${model}:generateContent`, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY },
     body: body(text),
   });
@@ -86,6 +87,49 @@ describe('per-test emulator and gateways', () => {
       expect(emulator.counters().refreshes).toBe(1);
       expect((await fetch(`${gateway.url}/health/ready`)).status).toBe(503);
       expect(gateway.logs.join('\n')).not.toContain('rt-revoked-secret-value');
+    });
+  });
+
+  describe('requests the gateway cannot send, and calls that must queue', () => {
+    it('a body nested too deep to encode is the caller\'s 400 in their dialect, and the account stays usable', async () => {
+      emulator.addAccount({ refreshToken: 'rt-deep' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-deep'), env: { ADMIN_API_KEY: 'admin-key-for-tests' } });
+      gateways.push(gateway);
+      const deep = `${'{"n":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+      const payload = `{"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":${deep}}}]}]}`;
+      for (const [url, dialect] of [['/v1beta/models/gemini-2.5-flash:generateContent', 'google'], ['/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', 'google']] as const) {
+        const response = await fetch(`${gateway.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY }, body: payload });
+        expect(response.status).toBe(400);
+        const answer = (await response.json()) as { error: { status?: string; message: string } };
+        expect(dialect === 'google' && answer.error.status).toBe('INVALID_ARGUMENT');
+        expect(answer.error.message).not.toMatch(/Could not reach|call stack/i);
+      }
+      expect((await generate(gateway)).status).toBe(200);
+      const status = (await (await fetch(`${gateway.url}/admin/status`, { headers: { authorization: 'Bearer admin-key-for-tests' } })).json()) as { accounts: Array<{ state: string; lastErrorClass?: string }> };
+      expect(status.accounts[0]).toMatchObject({ state: 'active' });
+      expect(status.accounts[0].lastErrorClass).toBeUndefined();
+      expect(gateway.logs.join('\n')).not.toMatch(/Could not reach Code Assist/);
+    });
+
+    it('countTokens waits for a limiter slot like generation does (UPSTREAM_MAX_CONCURRENT)', async () => {
+      emulator.addAccount({ refreshToken: 'rt-count' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-count'), env: { UPSTREAM_MAX_CONCURRENT: '1', UPSTREAM_QUEUE_TIMEOUT_MS: '300' } });
+      gateways.push(gateway);
+      const count = () => fetch(`${gateway.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY }, body: body('count me'),
+      });
+      const holder = new AbortController();
+      const held = generate(gateway, `wait ${emulateDirective({ kind: 'hang' })}`, 'gemini-2.5-flash', holder.signal).catch(() => undefined);
+      await waitFor(() => emulator.counters().inFlight === 1);
+      const queued = await count();
+      expect(queued.status).toBe(429);
+      expect(emulator.counters().countTokensCalls).toBe(0);
+      holder.abort();
+      await held;
+      await waitFor(() => emulator.counters().inFlight === 0);
+      const served = await count();
+      expect(served.status).toBe(200);
+      expect(emulator.counters().countTokensCalls).toBe(1);
     });
   });
 

@@ -106,6 +106,13 @@ export function consumerInvalidError(project: string): EmulatorError {
   });
 }
 
+/**
+ * A 403 caused by the request, not the account: it names a file the caller may not read (the
+ * wording of Google's file API). No ErrorInfo: nothing about the account or its project.
+ */
+export const forbiddenResourceError = (): EmulatorError =>
+  make(403, { message: 'You do not have permission to access the File emulator-file or it may not exist.' });
+
 /** Account verification required (§3.2). */
 export function validationRequiredError(): EmulatorError {
   return make(403, {
@@ -211,6 +218,8 @@ function buildBehaviourError(input: BehaviourErrorInput): EmulatorError {
       return validationRequiredError();
     case 'permission-denied':
       return consumerInvalidError(input.project);
+    case 'forbidden-resource':
+      return forbiddenResourceError();
     case 'invalid-argument':
       return invalidArgumentError();
   }
@@ -226,6 +235,7 @@ export const ERROR_NAMES: readonly EmulatorErrorName[] = [
   'unauthenticated',
   'validation-required',
   'permission-denied',
+  'forbidden-resource',
   'invalid-argument',
 ];
 

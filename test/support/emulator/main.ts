@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     `  ${emulateDirective({ kind: 'function-call', calls: [{ name: 'get_weather', args: { city: 'Paris' } }] })}`,
     '  kinds: text, function-call, error, cut-stream, abort-stream, safety-block, image, grounded, hang',
     '  errors: rate-limit, daily-quota, capacity, server, unavailable, not-found, unauthenticated,',
-    '          validation-required, permission-denied, invalid-argument',
+    '          validation-required, permission-denied, forbidden-resource, invalid-argument',
     'Without a directive every call answers "Echo: <last user text>".',
     '',
     'Press Ctrl+C to stop.',

@@ -37,6 +37,8 @@ export type EmulatorErrorName =
   | 'unauthenticated'
   | 'validation-required'
   | 'permission-denied'
+  /** A 403 about what the request names (a file it may not read), not about the account. */
+  | 'forbidden-resource'
   | 'invalid-argument';
 
 export type EmulatorBehaviour =
