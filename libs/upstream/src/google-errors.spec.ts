@@ -33,7 +33,7 @@ describe('parseGoogleErrorBody', () => {
   });
 });
 
-describe('classifyGoogleError (Gemini CLI\'s order, §3.3)', () => {
+describe('classifyGoogleError (Gemini CLI\'s order, docs/upstream.md)', () => {
   it.each([
     ['per-minute with RetryInfo', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('RATE_LIMIT_EXCEEDED'), retryInfo('39.477544s')] }, 'rate-limited', 39478],
     ['daily (QUOTA_EXHAUSTED)', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('QUOTA_EXHAUSTED'), retryInfo('51820.6s')] }, 'daily-quota', 51820600],

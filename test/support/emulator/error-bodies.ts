@@ -1,6 +1,6 @@
 /**
- * Google error bodies (AIP-193), copied from the catalogue in code-assist-wire.md §3.2 and the OAuth
- * bodies of §4.6/§4.7. Stream calls wrap them in a one-element array (§3.1).
+ * Google error bodies (AIP-193) as Google sends them (see docs/upstream.md, "Google's errors") and the OAuth
+ * error bodies. Stream calls wrap them in a one-element array.
  */
 import type { EmulatorErrorName } from './types';
 
