@@ -133,6 +133,46 @@ describe('per-test emulator and gateways', () => {
     });
   });
 
+  describe('broken replies from Google', () => {
+    const post = (gateway: GatewayHarness, path: string, payload: string) =>
+      fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_CLIENT_KEY}` }, body: payload });
+    const ask = (behaviour: Record<string, unknown>) => `q ${emulateDirective(behaviour as never)}`;
+
+    it.each<[string, Record<string, unknown>, number]>([
+      ['an empty 200', { kind: 'raw-reply', body: '' }, 502],
+      ['a 200 that is not JSON', { kind: 'raw-reply', body: '<html>proxy at internal-host.corp</html>', contentType: 'text/html' }, 502],
+      ['a 200 of JSON null', { kind: 'raw-reply', body: 'null' }, 502],
+      ['a 200 of a JSON array', { kind: 'raw-reply', body: '[1,2]' }, 502],
+      ['an error with details: null', { kind: 'raw-reply', status: 429, body: '{"error":{"code":429,"message":"slow down","status":"RESOURCE_EXHAUSTED","details":null}}' }, 429],
+      ['an HTML error page', { kind: 'raw-reply', status: 502, body: '<html>bad gateway at internal-host.corp</html>', contentType: 'text/html' }, 502],
+    ])('%s: the right status in both dialects, never 500, never echoed', async (_name, behaviour, expected) => {
+      emulator.addAccount({ refreshToken: 'rt-broken' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-broken') });
+      gateways.push(gateway);
+      const google = await post(gateway, '/v1beta/models/gemini-2.5-flash:generateContent', body(ask(behaviour)));
+      const openai = await post(gateway, '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: ask(behaviour) }] }));
+      for (const response of [google, openai]) {
+        expect(response.status).toBe(expected);
+        const text = await response.text();
+        expect(text).not.toContain('internal-host.corp');
+        expect((JSON.parse(text) as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('one stream line past 16 MiB without a newline ends the stream with a 502 error event instead of buffering it all', async () => {
+      emulator.addAccount({ refreshToken: 'rt-huge' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-huge') });
+      gateways.push(gateway);
+      const chunk = 'x'.repeat(64 * 1024);
+      const huge = { kind: 'raw-reply', body: chunk, repeat: 17 * 16 };
+      const response = await post(gateway, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body(ask(huge)));
+      const text = await response.text();
+      expect(text).toMatch(/"code":502/);
+      expect(text).toContain('larger than 16 MiB');
+      expect(text.length).toBeLessThan(10_000);
+    });
+  });
+
   describe('project discovery and onboarding', () => {
     it('onboards a new account with bounded operation polling, once for concurrent requests', async () => {
       emulator.addAccount({ refreshToken: 'rt-new', onboarding: 'new', pendingOperationPolls: 2 });

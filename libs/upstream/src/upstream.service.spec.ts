@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { RequestEncodingError, UpstreamBadResponseError, UpstreamError, UpstreamUnreachableError, type GatewayError } from '@app/common';
 import { counterValue, defaultReply, googleError, upstreamRig, type ScriptedReply, type UpstreamRig } from './__fixtures__/twins';
 
@@ -143,5 +144,29 @@ describe('countTokens takes the same path', () => {
     expect(rig.limiter.acquired).toBe(4);
     expect(rig.limiter.held).toBe(0);
     expect(rig.http.countFor('b', 'countTokens')).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('the log says what actually happens next (one account waits for itself)', () => {
+  const retryIn = (delay: string) => googleError(429, 'RESOURCE_EXHAUSTED', 'slow down', [{ '@type': ERROR_INFO, reason: 'RATE_LIMIT_EXCEEDED', domain: 'cloudcode-pa.googleapis.com' }, { '@type': RETRY_INFO, retryDelay: delay }]);
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each<[string, string[], string[]]>([
+    ['one account: waits for its reset, then the same account', ['a'], ['no Google account is usable now; waiting for the earliest reset', 'retrying on the same Google account']],
+    ['two accounts: moves to the other at once', ['a', 'b'], ['retrying on another Google account']],
+  ])('%s', async (_name, labels, expected) => {
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    const rig = upstreamRig(labels);
+    let limited = false;
+    rig.http.script = (account, method) => {
+      if (account !== 'a' || method !== 'generateContent' || limited) return defaultReply(method);
+      limited = true;
+      return retryIn('0.1s');
+    };
+    const holdB = labels.length > 1 ? rig.pool.pick('m', new Set([rig.credentials[0].id])) : undefined;
+    await expect(rig.service.generate({ model: 'm', request })).resolves.toBeDefined();
+    if (holdB?.credential) holdB.release();
+    const messages = warn.mock.calls.map(([entry]) => (entry as { msg?: string }).msg).filter((msg) => msg && /retrying|waiting/.test(msg));
+    expect(messages).toEqual(expected);
   });
 });

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     `  ${emulateDirective({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 3 })}`,
     `  ${emulateDirective({ kind: 'text', chunks: ['Hello', ' world'], chunkDelayMs: 200 })}`,
     `  ${emulateDirective({ kind: 'function-call', calls: [{ name: 'get_weather', args: { city: 'Paris' } }] })}`,
-    '  kinds: text, function-call, error, cut-stream, abort-stream, safety-block, image, grounded, hang',
+    '  kinds: text, function-call, error, cut-stream, abort-stream, safety-block, image, grounded, hang, raw-reply',
     '  errors: rate-limit, daily-quota, capacity, server, unavailable, not-found, unauthenticated,',
     '          validation-required, permission-denied, forbidden-resource, invalid-argument',
     'Without a directive every call answers "Echo: <last user text>".',
