@@ -1,6 +1,6 @@
 import type { AccessTokenService, GoogleCredential } from '@app/auth';
 import type { CodeAssistHttp, UpstreamCall, UpstreamResponse } from './code-assist-http';
-import { MAX_ERROR_BODY_CHARS, errorFromGoogle, readBoundedText, type GoogleFailure } from './upstream-reply';
+import { MAX_ERROR_BODY_BYTES, errorFromGoogle, readBoundedText, type GoogleFailure } from './upstream-reply';
 
 export interface TokenRetryHooks {
   /** A 401 made us refresh the token and try once more. */
@@ -31,7 +31,7 @@ export class TokenRetry {
       response = await this.http.call({ ...call, accessToken });
     }
     if (response.status >= 200 && response.status < 300) return response;
-    const { text } = await readBoundedText(response.body, MAX_ERROR_BODY_CHARS).catch(() => ({ text: '' }));
+    const { text } = await readBoundedText(response.body, MAX_ERROR_BODY_BYTES).catch(() => ({ text: '' }));
     const failure = errorFromGoogle(response.status, text, credential.label);
     this.hooks.onGoogleError?.(failure, credential, call);
     throw failure.error;

@@ -5,21 +5,23 @@ import { ValidationRequiredError } from './onboarding-errors';
 import { MAX_COOLDOWN_MS } from './failover';
 
 /** The most of an error body (or a non-streamed reply) the gateway reads; Google's are a few KB. */
-export const MAX_ERROR_BODY_CHARS = 64 * 1024;
-export const MAX_REPLY_CHARS = 64 * 1024 * 1024;
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+export const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
-/** Reads a body as text, stopping (and discarding the rest) past `maxChars`. */
-export async function readBoundedText(body: UpstreamBody, maxChars: number): Promise<{ text: string; truncated: boolean }> {
-  const decoder = new TextDecoder();
-  let text = '';
+/** Reads a body as UTF-8 text, stopping (and discarding the rest) past `maxBytes`. Decodes once, at the end. */
+export async function readBoundedText(body: UpstreamBody, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
   for await (const chunk of body) {
-    text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
-    if (text.length > maxChars) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    bytes += buffer.length;
+    if (bytes > maxBytes) {
       body.destroy();
-      return { text: text.slice(0, maxChars), truncated: true };
+      return { text: '', truncated: true };
     }
+    chunks.push(buffer);
   }
-  return { text: text + decoder.decode(), truncated: false };
+  return { text: (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, bytes)).toString('utf8'), truncated: false };
 }
 
 /**
@@ -27,8 +29,8 @@ export async function readBoundedText(body: UpstreamBody, maxChars: number): Pro
  * array, too large) is Google's fault, answered 502 with a fixed message — the body is never echoed.
  */
 export async function readJsonObject(body: UpstreamBody, what: string): Promise<Record<string, unknown>> {
-  const { text, truncated } = await readBoundedText(body, MAX_REPLY_CHARS);
-  if (truncated) throw new UpstreamBadResponseError(`Code Assist answered ${what} with more than ${MAX_REPLY_CHARS / 1024 / 1024} MiB.`);
+  const { text, truncated } = await readBoundedText(body, MAX_REPLY_BYTES);
+  if (truncated) throw new UpstreamBadResponseError(`Code Assist answered ${what} with more than ${MAX_REPLY_BYTES / 1024 / 1024} MiB.`);
   let value: unknown;
   try {
     value = JSON.parse(text);
