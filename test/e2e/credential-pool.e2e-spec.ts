@@ -146,6 +146,27 @@ describe('credential pool: Google\'s signals, failover and status', () => {
     expect((await generate(gateway)).status).toBe(200);
   });
 
+  it('a 403 caused by the request fails that request alone: the next request on the same account is served', async () => {
+    gateway = await startGateway({ emulator, credentials: credentialFor('rt-pool-a', { label: 'shared' }), env: { ADMIN_API_KEY: ADMIN_KEY } });
+    const refused = await generate(gateway, `read my file ${emulateDirective({ kind: 'error', error: 'forbidden-resource' })}`);
+    expect(refused.status).toBe(403);
+    const refusal = (await refused.json()) as { error: { status: string; message: string } };
+    expect(refusal.error).toMatchObject({ status: 'PERMISSION_DENIED', message: expect.stringContaining('do not have permission to access the File') });
+    const next = await generate(gateway, 'an ordinary question');
+    expect(next.status).toBe(200);
+    expect(callsFor(emulator, 'rt-pool-a')).toBe(2);
+    expect((await status(gateway)).accounts[0]).toMatchObject({ state: 'active' });
+  });
+
+  it('a 403 about the account itself (CONSUMER_INVALID) still moves traffic to other accounts', async () => {
+    gateway = await startGateway({ emulator, credentials: poolCredentials(), env: { ADMIN_API_KEY: ADMIN_KEY } });
+    emulator.setAccountBehaviour('rt-pool-a', { kind: 'error', error: 'permission-denied' });
+    // One after another, so the account is met once and then skipped (the pool rotates over all three).
+    for (let index = 0; index < 6; index += 1) expect((await generate(gateway)).status).toBe(200);
+    expect(callsFor(emulator, 'rt-pool-a')).toBe(1);
+    expect((await status(gateway)).accounts.find((account) => account.label === 'account-a')).toMatchObject({ state: 'cooling_down', lastErrorClass: 'permission' });
+  });
+
   it('waits briefly and retries when the earliest reset is near (UPSTREAM_WAIT_FOR_RESET_MS)', async () => {
     gateway = await startGateway({ emulator, credentials: credentialFor('rt-pool-a') });
     emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 1 });

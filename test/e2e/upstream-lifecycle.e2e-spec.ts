@@ -1,12 +1,13 @@
-import { startEmulator, type GoogleEmulator } from '../support/emulator';
+import { emulateDirective, startEmulator, type GoogleEmulator } from '../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
 import { waitFor } from '../support/ports';
 
 const body = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
-async function generate(gateway: GatewayHarness, text = 'hi', model = 'gemini-2.5-flash'): Promise<Response> {
+async function generate(gateway: GatewayHarness, text = 'hi', model = 'gemini-2.5-flash', signal?: AbortSignal): Promise<Response> {
   return fetch(`${gateway.url}/v1beta/models/${model}:generateContent`, {
     method: 'POST',
+    signal,
     headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY },
     body: body(text),
   });
@@ -86,6 +87,89 @@ describe('per-test emulator and gateways', () => {
       expect(emulator.counters().refreshes).toBe(1);
       expect((await fetch(`${gateway.url}/health/ready`)).status).toBe(503);
       expect(gateway.logs.join('\n')).not.toContain('rt-revoked-secret-value');
+    });
+  });
+
+  describe('requests the gateway cannot send, and calls that must queue', () => {
+    it('a body nested too deep to encode is the caller\'s 400 in their dialect, and the account stays usable', async () => {
+      emulator.addAccount({ refreshToken: 'rt-deep' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-deep'), env: { ADMIN_API_KEY: 'admin-key-for-tests' } });
+      gateways.push(gateway);
+      const deep = `${'{"n":'.repeat(5_000)}1${'}'.repeat(5_000)}`;
+      const payload = `{"contents":[{"role":"user","parts":[{"functionResponse":{"name":"f","response":${deep}}}]}]}`;
+      for (const [url, dialect] of [['/v1beta/models/gemini-2.5-flash:generateContent', 'google'], ['/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', 'google']] as const) {
+        const response = await fetch(`${gateway.url}${url}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY }, body: payload });
+        expect(response.status).toBe(400);
+        const answer = (await response.json()) as { error: { status?: string; message: string } };
+        expect(dialect === 'google' && answer.error.status).toBe('INVALID_ARGUMENT');
+        expect(answer.error.message).not.toMatch(/Could not reach|call stack/i);
+      }
+      expect((await generate(gateway)).status).toBe(200);
+      const status = (await (await fetch(`${gateway.url}/admin/status`, { headers: { authorization: 'Bearer admin-key-for-tests' } })).json()) as { accounts: Array<{ state: string; lastErrorClass?: string }> };
+      expect(status.accounts[0]).toMatchObject({ state: 'active' });
+      expect(status.accounts[0].lastErrorClass).toBeUndefined();
+      expect(gateway.logs.join('\n')).not.toMatch(/Could not reach Code Assist/);
+    });
+
+    it('countTokens waits for a limiter slot like generation does (UPSTREAM_MAX_CONCURRENT)', async () => {
+      emulator.addAccount({ refreshToken: 'rt-count' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-count'), env: { UPSTREAM_MAX_CONCURRENT: '1', UPSTREAM_QUEUE_TIMEOUT_MS: '300' } });
+      gateways.push(gateway);
+      const count = () => fetch(`${gateway.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'x-goog-api-key': TEST_CLIENT_KEY }, body: body('count me'),
+      });
+      const holder = new AbortController();
+      const held = generate(gateway, `wait ${emulateDirective({ kind: 'hang' })}`, 'gemini-2.5-flash', holder.signal).catch(() => undefined);
+      await waitFor(() => emulator.counters().inFlight === 1);
+      const queued = await count();
+      expect(queued.status).toBe(429);
+      expect(emulator.counters().countTokensCalls).toBe(0);
+      holder.abort();
+      await held;
+      await waitFor(() => emulator.counters().inFlight === 0);
+      const served = await count();
+      expect(served.status).toBe(200);
+      expect(emulator.counters().countTokensCalls).toBe(1);
+    });
+  });
+
+  describe('broken replies from Google', () => {
+    const post = (gateway: GatewayHarness, path: string, payload: string) =>
+      fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_CLIENT_KEY}` }, body: payload });
+    const ask = (behaviour: Record<string, unknown>) => `q ${emulateDirective(behaviour as never)}`;
+
+    it.each<[string, Record<string, unknown>, number]>([
+      ['an empty 200', { kind: 'raw-reply', body: '' }, 502],
+      ['a 200 that is not JSON', { kind: 'raw-reply', body: '<html>proxy at internal-host.corp</html>', contentType: 'text/html' }, 502],
+      ['a 200 of JSON null', { kind: 'raw-reply', body: 'null' }, 502],
+      ['a 200 of a JSON array', { kind: 'raw-reply', body: '[1,2]' }, 502],
+      ['an error with details: null', { kind: 'raw-reply', status: 429, body: '{"error":{"code":429,"message":"slow down","status":"RESOURCE_EXHAUSTED","details":null}}' }, 429],
+      ['an HTML error page', { kind: 'raw-reply', status: 502, body: '<html>bad gateway at internal-host.corp</html>', contentType: 'text/html' }, 502],
+    ])('%s: the right status in both dialects, never 500, never echoed', async (_name, behaviour, expected) => {
+      emulator.addAccount({ refreshToken: 'rt-broken' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-broken') });
+      gateways.push(gateway);
+      const google = await post(gateway, '/v1beta/models/gemini-2.5-flash:generateContent', body(ask(behaviour)));
+      const openai = await post(gateway, '/v1/chat/completions', JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: ask(behaviour) }] }));
+      for (const response of [google, openai]) {
+        expect(response.status).toBe(expected);
+        const text = await response.text();
+        expect(text).not.toContain('internal-host.corp');
+        expect((JSON.parse(text) as { error: { message: string } }).error.message.length).toBeGreaterThan(0);
+      }
+    });
+
+    it('one stream line past 16 MiB without a newline ends the stream with a 502 error event instead of buffering it all', async () => {
+      emulator.addAccount({ refreshToken: 'rt-huge' });
+      const gateway = await startGateway({ emulator, credentials: credentialFor('rt-huge') });
+      gateways.push(gateway);
+      const chunk = 'x'.repeat(64 * 1024);
+      const huge = { kind: 'raw-reply', body: chunk, repeat: 17 * 16 };
+      const response = await post(gateway, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse', body(ask(huge)));
+      const text = await response.text();
+      expect(text).toMatch(/"code":502/);
+      expect(text).toContain('larger than 16 MiB');
+      expect(text.length).toBeLessThan(10_000);
     });
   });
 

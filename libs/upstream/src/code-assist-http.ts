@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, UpstreamTimeoutError, UpstreamUnreachableError, type GatewayConfig } from '@app/common';
+import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, RequestEncodingError, UpstreamTimeoutError, UpstreamUnreachableError, type GatewayConfig } from '@app/common';
 
 export const GEMINI_CLI_VERSION = '0.56.0';
 
@@ -16,10 +16,19 @@ export interface UpstreamCall {
   signal?: AbortSignal;
 }
 
+/** What the gateway reads of a response body (undici's BodyReadable; an in-memory twin in unit tests). */
+export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array | string> {
+  text(): Promise<string>;
+  /** Reads and discards the rest (keeps the connection reusable). */
+  dump(): Promise<void>;
+  destroy(error?: Error): unknown;
+  readonly destroyed: boolean;
+}
+
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
 }
 
 /** The side effect "talk HTTP to Code Assist", behind a port so unit tests can swap it. */
@@ -45,6 +54,7 @@ export class UndiciCodeAssistHttp extends CodeAssistHttp {
   async call(call: UpstreamCall): Promise<UpstreamResponse> {
     const isOperation = call.method.startsWith('operations/');
     const url = isOperation ? `${this.baseUrl}/${call.method}` : `${this.baseUrl}:${call.method}${call.stream ? '?alt=sse' : ''}`;
+    const body = encodeBody(call.body);
     try {
       const response = await request(url, {
         method: call.httpMethod ?? 'POST',
@@ -57,12 +67,26 @@ export class UndiciCodeAssistHttp extends CodeAssistHttp {
           'x-goog-api-client': `gl-node/${process.versions.node}`,
           accept: call.stream ? 'text/event-stream' : 'application/json',
         },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        body,
       });
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       throw translateTransportError(error, call.method);
     }
+  }
+}
+
+/**
+ * Serialises OUR request before anything is sent. A failure here (JSON nested too deep to encode,
+ * a cycle) is the caller's input, never a network error, and must not mark the Google account.
+ */
+export function encodeBody(body: unknown): string | undefined {
+  if (body === undefined) return undefined;
+  try {
+    return JSON.stringify(body);
+  } catch (error) {
+    const why = error instanceof RangeError ? 'it is nested too deeply' : 'it contains values JSON cannot represent';
+    throw new RequestEncodingError(`The request could not be encoded for Google: ${why}. Flatten the deepest structures (tool schemas, function arguments) and retry.`);
   }
 }
 
@@ -72,9 +96,11 @@ export function translateTransportError(error: unknown, what: string): unknown {
   if (error instanceof undiciErrors.BodyTimeoutError) return new UpstreamTimeoutError(`Code Assist went silent during ${what} (UPSTREAM_IDLE_TIMEOUT_MS).`);
   if (error instanceof undiciErrors.ConnectTimeoutError) return new UpstreamTimeoutError(`Connecting to Code Assist timed out (UPSTREAM_CONNECT_TIMEOUT_MS); check network access and HTTPS_PROXY.`);
   if (isAbort(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string })?.code;
-  return new UpstreamUnreachableError(`Could not reach Code Assist for ${what}: ${code ?? message}. Check network access and HTTPS_PROXY/NO_PROXY.`, error);
+  // Only the error code reaches the client (ECONNRESET, UND_ERR_SOCKET…); the message, which may
+  // name internal addresses, stays in the cause for the log.
+  const code = (error as { code?: unknown } | null)?.code;
+  const shown = typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : 'connection failed';
+  return new UpstreamUnreachableError(`Could not reach Code Assist for ${what}: ${shown}. Check network access and HTTPS_PROXY/NO_PROXY.`, error);
 }
 
 export function isAbort(error: unknown): boolean {

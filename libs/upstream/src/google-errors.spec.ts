@@ -9,12 +9,31 @@ describe('parseGoogleErrorBody', () => {
     expect(parseGoogleErrorBody(429, body)).toEqual({ code: 429, message: 'slow down', status: 'RESOURCE_EXHAUSTED', details: [retryInfo('3s')] });
   });
 
-  it('survives non-JSON bodies', () => {
-    expect(parseGoogleErrorBody(502, '<html>bad gateway</html>')).toEqual({ code: 502, message: 'Upstream error 502: <html>bad gateway</html>', status: 'INTERNAL' });
+  it('survives non-JSON bodies without echoing them', () => {
+    expect(parseGoogleErrorBody(502, '<html>bad gateway at 10.0.0.7</html>')).toEqual({ code: 502, message: 'Code Assist answered HTTP 502 without a Google error body.', status: 'INTERNAL' });
+  });
+
+  it.each([
+    ['details: null', { error: { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: null } }, { code: 429, details: undefined }],
+    ['error: null', { error: null }, { code: 503, message: 'Code Assist answered HTTP 503 without a Google error body.' }],
+    ['a code that is not an HTTP error', { error: { code: 'boom', message: 'x' } }, { code: 503, status: 'UNAVAILABLE' }],
+    ['details with junk entries', { error: { code: 400, message: 'x', details: [null, 3, { '@type': 'x' }] } }, { details: [{ '@type': 'x' }] }],
+  ])('tolerates %s', (_name, body, expected) => {
+    expect(parseGoogleErrorBody(503, JSON.stringify(body))).toMatchObject(expected);
+  });
+
+  it('keeps Google\'s own message but caps its length', () => {
+    const parsed = parseGoogleErrorBody(400, JSON.stringify({ error: { code: 400, message: 'y'.repeat(50_000), status: 'INVALID_ARGUMENT' } }));
+    expect(parsed.message.length).toBeLessThanOrEqual(1_001);
+  });
+
+  it('classifies junk QuotaFailure and Help entries without throwing', () => {
+    const details = [{ '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: 'x' }, { '@type': 'type.googleapis.com/google.rpc.Help', links: [null] }];
+    expect(classifyGoogleError({ code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details }).errorClass).toBe('rate-limited');
   });
 });
 
-describe('classifyGoogleError (Gemini CLI\'s order, §3.3)', () => {
+describe('classifyGoogleError (Gemini CLI\'s order, docs/upstream.md)', () => {
   it.each([
     ['per-minute with RetryInfo', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('RATE_LIMIT_EXCEEDED'), retryInfo('39.477544s')] }, 'rate-limited', 39478],
     ['daily (QUOTA_EXHAUSTED)', { code: 429, message: 'x', status: 'RESOURCE_EXHAUSTED', details: [errorInfo('QUOTA_EXHAUSTED'), retryInfo('51820.6s')] }, 'daily-quota', 51820600],
@@ -29,6 +48,8 @@ describe('classifyGoogleError (Gemini CLI\'s order, §3.3)', () => {
     ['not found', { code: 404, message: 'x', status: 'NOT_FOUND' }, 'not-found', undefined],
     ['server', { code: 500, message: 'x', status: 'INTERNAL' }, 'server', undefined],
     ['bad request', { code: 400, message: 'x', status: 'INVALID_ARGUMENT' }, 'invalid-request', undefined],
+    ['403 about the account', { code: 403, message: 'x', status: 'PERMISSION_DENIED', details: [errorInfo('SERVICE_DISABLED')] }, 'permission', undefined],
+    ['403 about the request', { code: 403, message: 'The caller does not have permission', status: 'PERMISSION_DENIED' }, 'forbidden', undefined],
   ])('%s', (_name, payload, errorClass, retryDelayMs) => {
     const classified = classifyGoogleError(payload);
     expect(classified.errorClass).toBe(errorClass);
@@ -44,5 +65,6 @@ describe('classifyGoogleError (Gemini CLI\'s order, §3.3)', () => {
     expect(parseDuration('900ms')).toBe(900);
     expect(parseDuration('2s')).toBe(2000);
     expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('1'.repeat(400) + 's')).toBeUndefined();
   });
 });

@@ -1,6 +1,8 @@
+import { googleStatusForHttp } from '@app/common';
+
 /**
- * Google's error bodies, parsed and classified the way Gemini CLI does
- * (docs/wire/errors.md). Pure functions.
+ * Google's error bodies, parsed and classified the way Gemini CLI does (docs/wire/errors.md,
+ * docs/upstream.md). Pure functions.
  */
 export interface GoogleErrorPayload {
   code: number;
@@ -16,7 +18,8 @@ export type ErrorClass =
   | 'auth'                // 401 from Google
   | 'validation-required' // account verification needed
   | 'not-found'
-  | 'permission'
+  | 'permission'          // 403 about the account or its project (licence, API disabled, project, scopes)
+  | 'forbidden'           // any other 403: about this request (a file, a resource it names), not the account
   | 'invalid-request'
   | 'server'              // 5xx
   | 'other';
@@ -37,31 +40,43 @@ export function parseGoogleErrorBody(status: number, text: string): GoogleErrorP
     parsed = undefined;
   }
   if (Array.isArray(parsed)) parsed = parsed[0];
-  const error = (parsed as { error?: unknown } | undefined)?.error;
-  if (error && typeof error === 'object') {
-    const body = error as Record<string, unknown>;
+  const error = isObject(parsed) ? parsed.error : undefined;
+  if (isObject(error)) {
+    const code = typeof error.code === 'number' && Number.isInteger(error.code) && error.code >= 400 && error.code <= 599 ? error.code : status;
     return {
-      code: typeof body.code === 'number' ? body.code : status,
-      message: typeof body.message === 'string' ? body.message : `Upstream error ${status}`,
-      status: typeof body.status === 'string' ? body.status : statusName(status),
-      details: Array.isArray(body.details) ? (body.details as Array<Record<string, unknown>>) : undefined,
+      code,
+      message: typeof error.message === 'string' && error.message.trim() !== '' ? capMessage(error.message) : `Code Assist answered HTTP ${status}.`,
+      status: typeof error.status === 'string' && /^[A-Z_]{1,40}$/.test(error.status) ? error.status : statusName(code),
+      details: Array.isArray(error.details) ? error.details.filter(isObject) : undefined,
     };
   }
-  const snippet = text.trim().slice(0, 200);
-  return { code: status, message: snippet ? `Upstream error ${status}: ${snippet}` : `Upstream error ${status}`, status: statusName(status) };
+  // Not a Google error body (an HTML page from a proxy, plain text…): never echo it to the client.
+  return { code: status, message: `Code Assist answered HTTP ${status} without a Google error body.`, status: statusName(status) };
+}
+
+/** Google's message, kept (clients rely on it) but bounded. */
+export const MAX_GOOGLE_MESSAGE_CHARS = 1_000;
+
+function capMessage(message: string): string {
+  return message.length <= MAX_GOOGLE_MESSAGE_CHARS ? message : `${message.slice(0, MAX_GOOGLE_MESSAGE_CHARS)}…`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function statusName(status: number): string {
-  return ({ 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED', 429: 'RESOURCE_EXHAUSTED', 499: 'CANCELLED', 500: 'INTERNAL', 501: 'UNIMPLEMENTED', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' } as Record<number, string>)[status] ?? (status >= 500 ? 'INTERNAL' : 'UNKNOWN');
+  return googleStatusForHttp(status);
 }
 
 /** "34.07s", "900ms", "2s" → ms. */
 export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$/.exec(value);
+  const match = /^\s*(\d{1,20}(?:\.\d{1,12})?)\s*(ms|s)\s*$/.exec(value);
   if (!match) return undefined;
   const amount = Number(match[1]);
-  return Math.round(match[2] === 'ms' ? amount : amount * 1000);
+  const ms = Math.round(match[2] === 'ms' ? amount : amount * 1000);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 const CAPACITY_WORDING = /exhausted your capacity|capacity exceeded|MODEL_CAPACITY_EXHAUSTED|No capacity available/i;
@@ -73,18 +88,19 @@ export function classifyGoogleError(error: GoogleErrorPayload): ClassifiedError 
   const errorInfo = typed('google.rpc.ErrorInfo')[0] as { reason?: string; domain?: string; metadata?: Record<string, string> } | undefined;
   const retryInfo = typed('google.rpc.RetryInfo')[0] as { retryDelay?: string } | undefined;
   const quotaFailure = typed('google.rpc.QuotaFailure')[0] as { violations?: Array<{ quotaId?: string }> } | undefined;
-  const help = typed('google.rpc.Help')[0] as { links?: Array<{ url?: string }> } | undefined;
-  const reason = errorInfo?.reason;
+  const help = typed('google.rpc.Help')[0] as { links?: unknown } | undefined;
+  const reason = typeof errorInfo?.reason === 'string' ? errorInfo.reason : undefined;
+  const quotaIds = (Array.isArray(quotaFailure?.violations) ? quotaFailure.violations : []).map((violation) => String((violation as { quotaId?: unknown } | null)?.quotaId ?? ''));
   const retryDelayMs = parseDuration(retryInfo?.retryDelay) ?? parseDuration(errorInfo?.metadata?.quotaResetDelay) ?? retryInMessage(error.message);
 
   if (error.code === 401) return { errorClass: 'auth', reason };
   if (error.code === 404) return { errorClass: 'not-found', reason };
   if (error.code === 403 && reason === 'VALIDATION_REQUIRED') {
-    return { errorClass: 'validation-required', reason, validationUrl: help?.links?.[0]?.url ?? errorInfo?.metadata?.validation_link };
+    return { errorClass: 'validation-required', reason, validationUrl: linkOf(help) ?? stringOrUndefined(errorInfo?.metadata?.validation_link) };
   }
   if ([429, 499, 503].includes(error.code)) {
     if (reason === 'MODEL_CAPACITY_EXHAUSTED' || reason === 'MODEL_CAPACITY_EXCEEDED') return { errorClass: 'capacity', reason, retryDelayMs };
-    if (quotaFailure?.violations?.some((violation) => /PerDay|Daily/.test(violation.quotaId ?? ''))) return { errorClass: 'daily-quota', reason, retryDelayMs };
+    if (quotaIds.some((quotaId) => /PerDay|Daily/.test(quotaId))) return { errorClass: 'daily-quota', reason, retryDelayMs };
     if (reason === 'QUOTA_EXHAUSTED' || reason === 'INSUFFICIENT_G1_CREDITS_BALANCE') return { errorClass: 'daily-quota', reason, retryDelayMs };
     if (/limit: 0\b/.test(error.message)) return { errorClass: 'daily-quota', reason, retryDelayMs };
     if (reason === 'RATE_LIMIT_EXCEEDED') {
@@ -95,15 +111,48 @@ export function classifyGoogleError(error: GoogleErrorPayload): ClassifiedError 
     if (retryDelayMs !== undefined) {
       return retryDelayMs <= MAX_RETRYABLE_DELAY_MS ? { errorClass: 'rate-limited', reason, retryDelayMs } : { errorClass: 'daily-quota', reason, retryDelayMs };
     }
-    if (quotaFailure?.violations?.some((violation) => /PerMinute/.test(violation.quotaId ?? ''))) return { errorClass: 'rate-limited', reason, retryDelayMs: 60_000 };
+    if (quotaIds.some((quotaId) => /PerMinute/.test(quotaId))) return { errorClass: 'rate-limited', reason, retryDelayMs: 60_000 };
     if (CAPACITY_WORDING.test(error.message)) return { errorClass: 'capacity', reason };
     if (error.code === 503) return { errorClass: 'server', reason };
     return { errorClass: 'rate-limited', reason };
   }
-  if (error.code === 403) return { errorClass: 'permission', reason };
+  if (error.code === 403) return { errorClass: isAccountDenial(error, errorInfo) ? 'permission' : 'forbidden', reason };
   if (error.code >= 500) return { errorClass: 'server', reason, retryDelayMs };
   if (error.code >= 400) return { errorClass: 'invalid-request', reason };
   return { errorClass: 'other', reason };
+}
+
+/**
+ * ErrorInfo reasons by which Google says the ACCOUNT (its licence, project, API enablement, token
+ * scopes) is the problem: every request on it would fail the same way. Anything else answered 403
+ * is about what this request asked for, and must not take the account away from other callers.
+ */
+export const ACCOUNT_DENIAL_REASONS: ReadonlySet<string> = new Set([
+  'SUBSCRIPTION_REQUIRED', 'ACCESS_TOKEN_SCOPE_INSUFFICIENT', 'SERVICE_DISABLED', 'CONSUMER_INVALID', 'CONSUMER_SUSPENDED',
+  'USER_PROJECT_DENIED', 'BILLING_DISABLED', 'ACCOUNT_STATE_INVALID', 'SECURITY_POLICY_VIOLATED',
+]);
+
+/** Wording of 403s Google sends about the account without an ErrorInfo (licence seats, tier eligibility). */
+const ACCOUNT_DENIAL_WORDING = /named user on your organization|not eligible for Gemini Code Assist|lack a Gemini Code Assist license|has not been used in project|Permission denied on resource project/i;
+
+function isAccountDenial(error: GoogleErrorPayload, errorInfo: { reason?: string; metadata?: Record<string, string> } | undefined): boolean {
+  const reason = errorInfo?.reason;
+  if (reason && ACCOUNT_DENIAL_REASONS.has(reason)) return true;
+  if (reason === 'IAM_PERMISSION_DENIED') {
+    // On the Code Assist project itself (the account's), not on a resource the request named.
+    const metadata = errorInfo?.metadata ?? {};
+    return String(metadata.permission ?? '').startsWith('cloudaicompanion.') || /^projects\/[^/]+$/.test(String(metadata.resource ?? ''));
+  }
+  return reason === undefined && ACCOUNT_DENIAL_WORDING.test(error.message);
+}
+
+function linkOf(help: { links?: unknown } | undefined): string | undefined {
+  const first: unknown = Array.isArray(help?.links) ? help.links[0] : undefined;
+  return stringOrUndefined((first as { url?: unknown } | null | undefined)?.url);
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 function retryInMessage(message: string): number | undefined {

@@ -1,21 +1,21 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GATEWAY_CONFIG, GatewayError, GatewayMetrics, ServiceUnavailableError, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError,
-  currentRequest, type GatewayConfig,
-} from '@app/common';
-import { AccessTokenService, CredentialPool, type Cooldown, type GoogleCredential, type PickResult } from '@app/auth';
+import { GATEWAY_CONFIG, GatewayMetrics, type GatewayConfig } from '@app/common';
+import { AccessTokenService, CredentialPool, type Cooldown, type GoogleCredential } from '@app/auth';
 import {
   buildCountTokensEnvelope, buildGenerateEnvelope, unwrapGenerateResponse,
   type CodeAssistGenerateResponse, type GeminiContent, type GenerateContentRequest, type GenerateContentResponse,
 } from '@app/translation';
+import { AccountSelection } from './account-selection';
 import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
 import { assessFailure } from './failover';
-import { classifyGoogleError, parseGoogleErrorBody, type ErrorClass } from './google-errors';
-import { UpstreamLimiter, type LimiterSlot } from './limiter/upstream-limiter';
-import { ValidationRequiredError } from './onboarding-errors';
+import { failureClassOfGoogleError, metricClassFor } from './failure-class';
+import { UpstreamLimiter } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
 import { readJsonEvents } from './sse-reader';
+import { TokenRetry } from './token-retry';
+import { readJsonObject } from './upstream-reply';
+import { startUpstreamTimer, type UpstreamTimer } from './upstream-timer';
 
 export interface GenerateInput {
   /** Upstream model id (no `models/`, no variant suffix). */
@@ -24,14 +24,10 @@ export interface GenerateInput {
   signal?: AbortSignal;
 }
 
-const METRIC_CLASS: Record<ErrorClass, string> = {
-  'rate-limited': 'rate_limited', 'daily-quota': 'daily_quota', capacity: 'capacity', auth: 'auth', 'validation-required': 'validation_required',
-  'not-found': 'invalid_request', permission: 'other', 'invalid-request': 'invalid_request', server: 'server', other: 'other',
-};
-
-interface UpstreamTimer {
-  firstByte(): void;
-  done(outcome: 'ok' | 'error', error?: unknown): void;
+export interface CountTokensInput {
+  model: string;
+  contents: GeminiContent[];
+  signal?: AbortSignal;
 }
 
 interface AcceptedCall {
@@ -40,46 +36,57 @@ interface AcceptedCall {
   release(): void;
 }
 
+interface Slot {
+  release(): void;
+}
+
+/** Builds one attempt's call for the account picked (the envelope names the account's project). */
+type CallFor = (credential: GoogleCredential) => Promise<Omit<UpstreamCall, 'accessToken'>>;
+
 /**
- * Every call to Google goes through here: limiter slot → account from the pool → access token →
- * project → HTTP call. A 401 refreshes the token once and retries once. Before Google accepted
- * the call (the first byte), a failure that another account could avoid (rate limit, quota,
- * capacity, 5xx, a revoked or unverified account, a network error) cools or disables the account
- * for every replica and the call moves to another account, bounded in attempts and time. When every
- * account is cooling, it waits briefly if the earliest reset is near, else answers 429 with
- * Retry-After = the earliest reset and Google's own reason.
+ * Every call to Google goes through here, composed of small pieces:
+ * limiter slot (UpstreamLimiter) → account (AccountSelection) → project (ProjectService) →
+ * token with one refresh on 401 (TokenRetry) → HTTP (CodeAssistHttp), timed by UpstreamTimer.
+ * Before Google accepted the call (the first byte) a failure is judged by `assessFailure`: it may
+ * cool the account × model or the account for every replica, and the call moves on (another
+ * account, or the same after a short wait for its reset), bounded in attempts and time. After the
+ * first byte nothing is retried. countTokens takes the same path, a limiter slot included (it is
+ * short, and an unbounded side door would defeat the cap on calls to Google).
  */
 @Injectable()
 export class UpstreamService {
   private readonly logger = new Logger('upstream');
+  private readonly selection: AccountSelection;
+  private readonly tokenRetry: TokenRetry;
 
   constructor(
-    private readonly http: CodeAssistHttp,
+    http: CodeAssistHttp,
     private readonly pool: CredentialPool,
-    private readonly tokens: AccessTokenService,
+    tokens: AccessTokenService,
     private readonly projects: ProjectService,
     private readonly limiter: UpstreamLimiter,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-  ) {}
+  ) {
+    this.selection = new AccountSelection(pool);
+    this.tokenRetry = new TokenRetry(http, tokens, {
+      onRefreshRetry: () => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' }),
+      onGoogleError: ({ payload, classified }, credential, call) => {
+        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none' });
+        this.logger.warn({ msg: 'Code Assist answered an error', status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
+      },
+    });
+  }
 
   async generate(input: GenerateInput): Promise<GenerateContentResponse> {
-    const slot = await this.limiter.acquire(input.signal);
-    const timer = this.startTimer(input.model, 'generateContent');
-    let accepted: AcceptedCall | undefined;
-    try {
-      accepted = await this.callWithFailover('generateContent', input);
-      timer.firstByte();
-      const wrapper = (await accepted.response.body.json()) as CodeAssistGenerateResponse;
-      timer.done('ok');
-      return unwrapGenerateResponse(wrapper);
-    } catch (error) {
-      timer.done('error', error);
-      throw error;
-    } finally {
-      accepted?.release();
-      slot.release();
-    }
+    const wrapper = await this.callForJson('generateContent', input.model, input.signal, (credential) => this.generateCall(credential, input, false));
+    return unwrapGenerateResponse(wrapper as CodeAssistGenerateResponse);
+  }
+
+  async countTokens(input: CountTokensInput): Promise<{ totalTokens: number }> {
+    const body = buildCountTokensEnvelope(input);
+    const reply = await this.callForJson('countTokens', input.model, input.signal, async () => ({ method: 'countTokens', body, model: input.model, signal: input.signal }));
+    return { totalTokens: typeof reply.totalTokens === 'number' ? reply.totalTokens : 0 };
   }
 
   /**
@@ -90,9 +97,9 @@ export class UpstreamService {
     const slot = await this.limiter.acquire(input.signal);
     const releaseOnAbort = (): void => slot.release();
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
-    const timer = this.startTimer(input.model, 'streamGenerateContent');
+    const timer = startUpstreamTimer(this.metrics, input.model, 'streamGenerateContent');
     try {
-      const accepted = await this.callWithFailover('streamGenerateContent', input, true);
+      const accepted = await this.callWithFailover(input.model, input.signal, (credential) => this.generateCall(credential, input, true));
       timer.firstByte();
       return this.unwrapStream(accepted, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
     } catch (error) {
@@ -103,91 +110,81 @@ export class UpstreamService {
     }
   }
 
-  async countTokens(input: { model: string; contents: GeminiContent[]; signal?: AbortSignal }): Promise<{ totalTokens: number }> {
-    const pick = this.pool.pick(input.model);
-    if (!pick.credential) throw this.noAccountError(input.model, pick, undefined);
+  /** A non-streamed call: slot, failover, then the reply as a JSON object (502 if it is not one). */
+  private async callForJson(method: string, model: string, signal: AbortSignal | undefined, callFor: CallFor): Promise<Record<string, unknown>> {
+    const slot = await this.limiter.acquire(signal);
+    const timer = startUpstreamTimer(this.metrics, model, method);
+    let accepted: AcceptedCall | undefined;
     try {
-      const response = await this.withToken(pick.credential, { method: 'countTokens', body: buildCountTokensEnvelope(input), model: input.model, signal: input.signal });
-      const body = (await response.body.json()) as { totalTokens?: number };
-      return { totalTokens: typeof body.totalTokens === 'number' ? body.totalTokens : 0 };
+      accepted = await this.callWithFailover(model, signal, callFor);
+      timer.firstByte();
+      const reply = await readJsonObject(accepted.response.body, method);
+      timer.done('ok');
+      return reply;
+    } catch (error) {
+      timer.done('error', error);
+      throw error;
     } finally {
-      pick.release();
+      accepted?.release();
+      slot.release();
     }
   }
 
-  private async callWithFailover(method: string, input: GenerateInput, stream = false): Promise<AcceptedCall> {
+  private async generateCall(credential: GoogleCredential, input: GenerateInput, stream: boolean): Promise<Omit<UpstreamCall, 'accessToken'>> {
+    const project = await this.projects.projectFor(credential, async (rpcMethod, body, options) => {
+      const response = await this.tokenRetry.send(credential, { method: rpcMethod, body, httpMethod: options?.httpMethod, signal: input.signal });
+      return readJsonObject(response.body, rpcMethod);
+    });
+    const body = buildGenerateEnvelope({ model: input.model, project, request: input.request });
+    return { method: stream ? 'streamGenerateContent' : 'generateContent', body, model: input.model, stream, signal: input.signal };
+  }
+
+  private async callWithFailover(model: string, signal: AbortSignal | undefined, callFor: CallFor): Promise<AcceptedCall> {
     const { maxAttempts, retryBudgetMs, waitForResetMs, serverErrorCooldownMs } = this.config.pool;
     const started = Date.now();
     let tried = new Set<string>();
     let lastError: unknown;
+    let previous: { id: string; label: string; reason: string } | undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const pick = this.pool.pick(input.model, tried);
-      if (!pick.credential) {
-        const waitMs = pick.earliestResetMs - Date.now();
-        const budgetLeft = retryBudgetMs - (Date.now() - started);
-        if (Number.isFinite(waitMs) && waitMs <= waitForResetMs && waitMs <= budgetLeft && attempt <= maxAttempts) {
-          await sleep(Math.max(0, waitMs) + 10, undefined, { signal: input.signal });
-          tried = new Set();
-          continue;
-        }
-        throw this.noAccountError(input.model, pick, lastError);
+      const selection = this.selection.next(model, tried, { attempt, maxAttempts, budgetLeftMs: retryBudgetMs - (Date.now() - started), waitForResetMs, lastError });
+      if (selection.kind === 'none') throw selection.error;
+      if (selection.kind === 'wait') {
+        this.logger.warn({ msg: 'no Google account is usable now; waiting for the earliest reset', model, waitMs: selection.waitMs, reason: previous?.reason });
+        await sleep(selection.waitMs, undefined, { signal });
+        tried = new Set();
+        continue;
       }
-      const { credential } = pick;
+      const { credential } = selection;
+      if (previous) {
+        const same = previous.id === credential.id;
+        this.logger.warn({ msg: same ? 'retrying on the same Google account' : 'retrying on another Google account', credential: credential.label, previous: same ? undefined : previous.label, reason: previous.reason, attempt });
+      }
       tried.add(credential.id);
       try {
-        const project = await this.projects.projectFor(credential, (rpcMethod, body, options) => this.rpc(credential, rpcMethod, body, options?.httpMethod, input.signal));
-        const envelope = buildGenerateEnvelope({ model: input.model, project, request: input.request });
-        const response = await this.withToken(credential, { method, body: envelope, model: input.model, stream, signal: input.signal });
+        const response = await this.tokenRetry.send(credential, await callFor(credential));
         this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'ok' });
-        return { response, release: pick.release };
+        return { response, release: selection.release };
       } catch (error) {
-        pick.release();
+        selection.release();
         this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'error' });
-        if (input.signal?.aborted) throw error;
+        if (signal?.aborted) throw error;
         const decision = assessFailure(error, { serverErrorCooldownMs });
-        this.pool.noteError(credential, decision.reason);
+        // What the request alone caused says nothing about the account: not shown in /admin/status.
+        if (decision.retry || decision.scope !== 'request') this.pool.noteError(credential, decision.reason);
         if (decision.cooldown) {
-          const { durationMs, scope, ...cooldown } = decision.cooldown;
-          await this.pool.coolDown(credential, scope === 'model' ? input.model : undefined, { ...cooldown, until: Date.now() + durationMs } as Cooldown);
+          const { durationMs, ...cooldown } = decision.cooldown;
+          await this.pool.coolDown(credential, decision.scope === 'model' ? model : undefined, { ...cooldown, until: Date.now() + durationMs } as Cooldown);
         }
         lastError = error;
-        const outOfBudget = attempt >= maxAttempts || Date.now() - started >= retryBudgetMs;
         if (!decision.retry) throw error;
-        if (outOfBudget) throw this.finalError(input.model, error);
+        if (attempt >= maxAttempts || Date.now() - started >= retryBudgetMs) throw this.selection.finalError(model, error);
         this.metrics.upstreamRetries.inc({ reason: decision.reason });
-        this.logger.warn({ msg: 'retrying on another Google account', credential: credential.label, reason: decision.reason, attempt });
+        previous = { id: credential.id, label: credential.label, reason: decision.reason };
       }
     }
   }
 
-  /** Out of attempts: if no account is usable now, say when the earliest will be, else Google's error as is. */
-  private finalError(model: string, error: unknown): unknown {
-    const next = this.pool.pick(model);
-    if (next.credential) {
-      next.release();
-      return error;
-    }
-    return this.noAccountError(model, next, error);
-  }
-
-  /** Every account is cooling, disabled or already tried: Google's own reason, Retry-After = earliest reset. */
-  private noAccountError(model: string, pick: Extract<PickResult, { credential?: undefined }>, lastError: unknown): GatewayError {
-    const retryAfterSeconds = Number.isFinite(pick.earliestResetMs) ? Math.max(1, Math.ceil((pick.earliestResetMs - Date.now()) / 1000)) : undefined;
-    // The client sees the real reason: Google's error (with Retry-After = the earliest reset), or ours.
-    if (lastError instanceof UpstreamError && retryAfterSeconds !== undefined) return lastError.withRetryAfter(retryAfterSeconds);
-    if (lastError instanceof GatewayError) return lastError;
-    const earliest = [...pick.reasons].filter((reason) => !reason.disabled).sort((a, b) => a.until - b.until)[0];
-    if (retryAfterSeconds === undefined || !earliest) {
-      const reasons = [...new Set(pick.reasons.map((reason) => reason.message))].join(' | ');
-      return new ServiceUnavailableError(`No usable Google account for ${model}${this.pool.size > 0 ? `: ${reasons || 'all disabled'}` : ''}. See /admin/status.`, { code: 'no_usable_credential' });
-    }
-    const daily = pick.reasons.every((reason) => reason.class === 'daily_quota' || reason.disabled);
-    return new GatewayError(`All Google accounts are cooling down for ${model}; the earliest is usable again in ${retryAfterSeconds} s. Google said: ${earliest.message}`, {
-      httpStatus: 429, googleStatus: 'RESOURCE_EXHAUSTED', openaiType: 'rate_limit_error', openaiCode: daily ? 'insufficient_quota' : 'rate_limit_exceeded', retryAfterSeconds,
-    });
-  }
-
-  private async *unwrapStream(accepted: AcceptedCall, slot: LimiterSlot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
+  private async *unwrapStream(accepted: AcceptedCall, slot: Slot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
     let failure: unknown;
     try {
       for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(accepted.response.body, {
@@ -206,61 +203,5 @@ export class UpstreamService {
       slot.release();
       cleanup();
     }
-  }
-
-  /** Times one generation call for metrics and for the request's gateway-overhead figure. */
-  private startTimer(model: string, method: string): UpstreamTimer {
-    const started = performance.now();
-    const context = currentRequest();
-    let finished = false;
-    return {
-      firstByte: () => {
-        const elapsed = performance.now() - started;
-        this.metrics.upstreamFirstByte.observe({ model, method }, elapsed / 1000);
-        if (context) context.upstreamFirstByteMs = elapsed;
-      },
-      done: (outcome, error) => {
-        if (finished) return;
-        finished = true;
-        const elapsed = performance.now() - started;
-        this.metrics.upstreamDuration.observe({ model, method, outcome }, elapsed / 1000);
-        if (context && method === 'generateContent') context.upstreamMs += elapsed;
-        if (error instanceof UpstreamTimeoutError) this.metrics.upstreamErrors.inc({ class: 'timeout', model });
-        else if (error instanceof UpstreamUnreachableError) this.metrics.upstreamErrors.inc({ class: 'network', model });
-      },
-    };
-  }
-
-  private async rpc(credential: GoogleCredential, method: string, body: unknown, httpMethod: 'GET' | 'POST' = 'POST', signal?: AbortSignal): Promise<unknown> {
-    const response = await this.withToken(credential, { method, body, httpMethod, signal });
-    return response.body.json();
-  }
-
-  /** Sends a call with the credential's token; on 401 refreshes once and retries once. */
-  private async withToken(credential: GoogleCredential, call: Omit<UpstreamCall, 'accessToken'>): Promise<UpstreamResponse> {
-    let accessToken = await this.tokens.getAccessToken(credential);
-    let response = await this.http.call({ ...call, accessToken });
-    if (response.status === 401) {
-      await response.body.dump();
-      this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' });
-      accessToken = await this.tokens.getAccessToken(credential, { replacing: accessToken });
-      response = await this.http.call({ ...call, accessToken });
-    }
-    if (response.status >= 200 && response.status < 300) return response;
-    throw await this.errorFrom(credential, response, call.model);
-  }
-
-  private async errorFrom(credential: GoogleCredential, response: UpstreamResponse, model = 'none'): Promise<GatewayError> {
-    const text = await response.body.text().catch(() => '');
-    const payload = parseGoogleErrorBody(response.status, text);
-    const classified = classifyGoogleError(payload);
-    this.metrics.upstreamErrors.inc({ class: METRIC_CLASS[classified.errorClass], model });
-    this.logger.warn({ msg: 'Code Assist answered an error', status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
-    if (classified.errorClass === 'auth') {
-      return new ServiceUnavailableError(`Google rejected the access token of credential "${credential.label}" even after a refresh (${payload.message}).`, { code: 'google_unauthenticated', details: payload.details });
-    }
-    if (classified.errorClass === 'validation-required') return new ValidationRequiredError(credential.label, classified.validationUrl, payload.details);
-    const retryAfterSeconds = classified.retryDelayMs !== undefined ? Math.max(1, Math.ceil(classified.retryDelayMs / 1000)) : payload.code === 429 || payload.code === 503 ? 1 : undefined;
-    return new UpstreamError(payload, { retryAfterSeconds, reason: classified.reason, errorClass: classified.errorClass, retryDelayMs: classified.retryDelayMs });
   }
 }

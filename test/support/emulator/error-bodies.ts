@@ -1,6 +1,6 @@
 /**
- * Google error bodies (AIP-193), copied from the catalogue in code-assist-wire.md §3.2 and the OAuth
- * bodies of §4.6/§4.7. Stream calls wrap them in a one-element array (§3.1).
+ * Google error bodies (AIP-193) as Google sends them (see docs/upstream.md, "Google's errors") and the OAuth
+ * error bodies. Stream calls wrap them in a one-element array.
  */
 import type { EmulatorErrorName } from './types';
 
@@ -105,6 +105,13 @@ export function consumerInvalidError(project: string): EmulatorError {
     ],
   });
 }
+
+/**
+ * A 403 caused by the request, not the account: it names a file the caller may not read (the
+ * wording of Google's file API). No ErrorInfo: nothing about the account or its project.
+ */
+export const forbiddenResourceError = (): EmulatorError =>
+  make(403, { message: 'You do not have permission to access the File emulator-file or it may not exist.' });
 
 /** Account verification required (§3.2). */
 export function validationRequiredError(): EmulatorError {
@@ -211,6 +218,8 @@ function buildBehaviourError(input: BehaviourErrorInput): EmulatorError {
       return validationRequiredError();
     case 'permission-denied':
       return consumerInvalidError(input.project);
+    case 'forbidden-resource':
+      return forbiddenResourceError();
     case 'invalid-argument':
       return invalidArgumentError();
   }
@@ -226,6 +235,7 @@ export const ERROR_NAMES: readonly EmulatorErrorName[] = [
   'unauthenticated',
   'validation-required',
   'permission-denied',
+  'forbidden-resource',
   'invalid-argument',
 ];
 

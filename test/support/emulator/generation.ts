@@ -90,6 +90,7 @@ export async function handleGeneration(context: RequestContext, account: Account
     const error = behaviourError({ ...behaviour, model: envelope.model, project: envelope.project });
     return sendError(context, error, stream);
   }
+  if (behaviour.kind === 'raw-reply') return sendRawReply(context, behaviour, stream);
   const input = generationInput(envelope, selection.userText);
   const meta: ResponseMeta = { model: envelope.model, responseId: randomId(15), createTime: new Date().toISOString() };
   const traceId = randomHex(8);
@@ -112,6 +113,30 @@ async function streamAnswer(context: RequestContext, behaviour: ContentBehaviour
   }
   if (behaviour.kind === 'abort-stream') writer.destroy();
   else writer.end();
+}
+
+/** Writes a `raw-reply` behaviour, honouring backpressure so a large body does not pile up in memory. */
+async function sendRawReply(context: RequestContext, behaviour: Extract<EmulatorBehaviour, { kind: 'raw-reply' }>, stream: boolean): Promise<void> {
+  const { response } = context;
+  const status = behaviour.status ?? 200;
+  context.record.status = status;
+  response.writeHead(status, { 'content-type': behaviour.contentType ?? (stream ? 'text/event-stream' : 'application/json; charset=UTF-8') });
+  const piece = behaviour.body ?? '';
+  for (let index = 0; index < (behaviour.repeat ?? 1); index += 1) {
+    if (context.signal.aborted || response.destroyed) return;
+    if (!response.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          response.off('drain', done);
+          response.off('close', done);
+          resolve();
+        };
+        response.on('drain', done);
+        response.on('close', done);
+      });
+    }
+  }
+  if (!response.destroyed) response.end();
 }
 
 /** countTokens: `{request:{model:"models/<id>", contents}}`, no project (§1.5). */

@@ -18,6 +18,7 @@ const BEHAVIOUR_KINDS: ReadonlySet<string> = new Set([
   'image',
   'grounded',
   'hang',
+  'raw-reply',
 ]);
 
 export const estimateTokens = (characters: number): number => Math.ceil(characters / 4);

@@ -35,7 +35,7 @@ export interface ResponseMeta {
   createTime: string;
 }
 
-export type ContentBehaviour = Exclude<EmulatorBehaviour, { kind: 'error' } | { kind: 'hang' }>;
+export type ContentBehaviour = Exclude<EmulatorBehaviour, { kind: 'error' } | { kind: 'hang' } | { kind: 'raw-reply' }>;
 
 const DEFAULT_THOUGHT = 'Thinking about it';
 /** A 1×1 transparent PNG. */

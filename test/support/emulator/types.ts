@@ -37,6 +37,8 @@ export type EmulatorErrorName =
   | 'unauthenticated'
   | 'validation-required'
   | 'permission-denied'
+  /** A 403 about what the request names (a file it may not read), not about the account. */
+  | 'forbidden-resource'
   | 'invalid-argument';
 
 export type EmulatorBehaviour =
@@ -62,7 +64,13 @@ export type EmulatorBehaviour =
   | { kind: 'image'; mimeType?: string; data?: string; text?: string }
   | { kind: 'grounded'; text?: string; sources: Array<{ uri: string; title: string }> }
   /** Accept the request and never answer; cleaned up by close(). */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * A reply the real service should never send, to test robustness: `body` repeated `repeat` times
+   * (default 1) with `status` (default 200) and the usual content type of the call (JSON, or SSE on
+   * streams) unless `contentType` says otherwise. E.g. an empty 200, `null`, HTML, one endless SSE line.
+   */
+  | { kind: 'raw-reply'; status?: number; body?: string; repeat?: number; contentType?: string };
 
 export interface EmulatorRequestRecord {
   /** 'generateContent' | 'streamGenerateContent' | 'countTokens' | 'loadCodeAssist' | 'onboardUser' | 'getOperation' | 'token' | ... */

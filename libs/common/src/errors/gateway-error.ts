@@ -91,6 +91,60 @@ export class TruncatedStreamError extends GatewayError {
   }
 }
 
+/**
+ * The one HTTP ↔ google.rpc.Code map (googleapis google/rpc/code.proto). The gateway answers
+ * Google-dialect errors with these names and reads Google's answers with them.
+ */
+const GOOGLE_STATUS_BY_HTTP: Readonly<Record<number, GoogleStatus>> = {
+  400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 409: 'ABORTED',
+  429: 'RESOURCE_EXHAUSTED', 499: 'CANCELLED', 500: 'INTERNAL', 501: 'UNIMPLEMENTED', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED',
+};
+const HTTP_BY_GOOGLE_STATUS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(Object.entries(GOOGLE_STATUS_BY_HTTP).map(([http, name]) => [name, Number(http)])),
+  FAILED_PRECONDITION: 400, OUT_OF_RANGE: 400, ALREADY_EXISTS: 409, UNKNOWN: 500, DATA_LOSS: 500,
+};
+
+/** google.rpc.Code name for an HTTP status; unknown 5xx → INTERNAL, other unknowns → UNKNOWN. */
+export function googleStatusForHttp(httpStatus: number): GoogleStatus {
+  return GOOGLE_STATUS_BY_HTTP[httpStatus] ?? (httpStatus >= 500 ? 'INTERNAL' : 'UNKNOWN');
+}
+
+/** HTTP status for a google.rpc.Code name (undefined when the name is not one of Google's). */
+export function httpStatusForGoogle(status: string): number | undefined {
+  return HTTP_BY_GOOGLE_STATUS[status];
+}
+
+/** Google rejected the access token even right after a refresh. */
+export class GoogleUnauthenticatedError extends ServiceUnavailableError {
+  constructor(message: string, details?: Array<Record<string, unknown>>) {
+    super(message, { code: 'google_unauthenticated', details });
+  }
+}
+
+/** Refreshing an access token failed for a reason other than a revoked grant (network, 5xx…). */
+export class TokenRefreshFailedError extends ServiceUnavailableError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: 'google_token_refresh_failed', retryAfterSeconds: 5, cause });
+  }
+}
+
+/** Code Assist answered something that is not what its protocol promises (non-JSON, not an object, an oversized event). */
+export class UpstreamBadResponseError extends GatewayError {
+  constructor(message: string) {
+    super(message, { httpStatus: 502, googleStatus: 'UNAVAILABLE', openaiType: 'api_error', openaiCode: 'upstream_bad_response' });
+  }
+}
+
+/**
+ * The caller's request could not be turned into a call to Google (e.g. JSON too deep to encode).
+ * Raised before a byte was sent: it says nothing about the network or the Google account.
+ */
+export class RequestEncodingError extends InvalidRequestError {
+  constructor(message: string) {
+    super(message, { code: 'request_not_encodable' });
+  }
+}
+
 const OPENAI_BY_STATUS: Record<number, { type: string; code: string }> = {
   400: { type: 'invalid_request_error', code: 'invalid_request' },
   401: { type: 'authentication_error', code: 'upstream_unauthenticated' },
