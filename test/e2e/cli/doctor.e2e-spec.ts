@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,7 +140,8 @@ describe('geminicli2api doctor', () => {
       expect(local.detail).toContain('bob: revoked (invalid_grant');
       expect(local.fix).toContain('geminicli2api login');
       expect(local.data?.credentials).toEqual([expect.objectContaining({ label: 'bob', state: 'revoked' })]);
-      expect(['FAIL', 'WARN']).toContain(byId(report, 'generate-openai').status);
+      // Decided from codes: the OpenAI answer's no_usable_credential plus readiness counting 0 usable of 1.
+      expect(byId(report, 'generate-openai')).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#oauth-expired-or-revoked' });
       expectNoSecrets(report, [TEST_CLIENT_KEY, REVOKED_TOKEN]);
 
       // Once the gateway has seen the refusal, readiness turns 503 and doctor explains it.
@@ -151,6 +152,51 @@ describe('geminicli2api doctor', () => {
     } finally {
       await gateway.close();
     }
+  });
+
+  it('reads GEMINI_CREDENTIALS_DIR like the gateway: one credential per file, named after it, pooled with GEMINI_CREDENTIALS', async () => {
+    const directory = join(folder, 'credentials.d');
+    mkdirSync(directory);
+    const dirRevoked = 'rt-doctor-dir-revoked-secret-token';
+    emulator.addAccount({ refreshToken: dirRevoked });
+    emulator.revokeRefreshToken(dirRevoked);
+    writeFileSync(join(directory, 'alice.json'), JSON.stringify(credentialFor(HEALTHY_TOKEN)));
+    writeFileSync(join(directory, 'carol.json'), JSON.stringify(credentialFor(dirRevoked)));
+    writeFileSync(join(directory, '.hidden.json'), 'not json: skipped like the gateway skips dotfiles');
+    // A folder next to ./oauth_creds.json: the pool wins, as in the gateway.
+    writeFileSync(join(folder, 'oauth_creds.json'), JSON.stringify(credentialFor('rt-never-read')));
+
+    const report = await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: directory } }));
+    const local = byId(report, 'credentials');
+    expect(local.status).toBe('FAIL');
+    expect(local.data?.source).toBe(directory);
+    expect(local.data?.credentials).toEqual([
+      expect.objectContaining({ label: 'alice', state: 'valid', source: join(directory, 'alice.json') }),
+      expect.objectContaining({ label: 'carol', state: 'revoked' }),
+    ]);
+    expect(local.cause).toContain('"carol"');
+    expectNoSecrets(report, [TEST_CLIENT_KEY, HEALTHY_TOKEN, dirRevoked]);
+
+    // GEMINI_CREDENTIALS and the folder form one pool; the same refresh token twice is one account.
+    const pooled = await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: 'credentials.d', GEMINI_CREDENTIALS: JSON.stringify([credentialFor(HEALTHY_TOKEN, { label: 'dup' })]) } }));
+    expect(byId(pooled, 'credentials').data?.source).toBe(`GEMINI_CREDENTIALS + ${directory}`);
+    expect((byId(pooled, 'credentials').data?.credentials as unknown[]).length).toBe(2);
+
+    rmSync(directory, { recursive: true });
+    mkdirSync(directory);
+    const empty = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: directory } })), 'credentials');
+    expect(empty).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#no-usable-credential' });
+    expect(empty.detail).toContain(`GEMINI_CREDENTIALS_DIR: no credential files in ${directory}`);
+  });
+
+  it('an environment the gateway would refuse stops doctor with the same problems (exit 1)', async () => {
+    const captured = captureIo();
+    const code = await runCli(['doctor', '--url', healthy.url], captured.io, { env: { PORT: 'eighty', GOOGLE_CLOUD_PROJECT: '123456789', GEMINI_CLI_HOME: folder }, cwd: folder });
+    expect(code).toBe(1);
+    expect(captured.output()).toContain('Invalid configuration');
+    expect(captured.output()).toContain('PORT');
+    expect(captured.output()).toContain('project number');
+    expect(captured.output()).not.toContain('geminicli2api doctor:');
   });
 
   it('Redis down: the redis check fails with the URL masked', async () => {
