@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { OAuth2Client } from 'google-auth-library';
 import { GEMINI_CLI_CLIENT_ID, GEMINI_CLI_CLIENT_SECRET, createOAuthClient } from '@app/auth';
-import { loadConfig, type GatewayConfig } from '@app/common';
+import { loadConfig } from '@app/common';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from '../io';
 import { googleTransport } from '../net';
 import { authorizedUserFile, fileExists, geminiCliCredentialPath, readImportableCredential, writeCredentialFile, type AuthorizedUserFile } from './credential-file';
