@@ -1,14 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type GoogleEmulator } from '../../support/emulator';
+import { startRedis } from '../../support/redis';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
 import { formatReport, runCli, runDoctor, type CheckId, type CheckResult, type DoctorOptions, type DoctorReport } from '../../../apps/cli/src';
 import { captureIo, closedPort } from './cli-helpers';
-
-jest.setTimeout(30_000);
 
 const HEALTHY_TOKEN = 'rt-doctor-healthy-secret-refresh-token';
 const REVOKED_TOKEN = 'rt-doctor-revoked-secret-refresh-token';
@@ -215,24 +212,19 @@ describe('geminicli2api doctor', () => {
 
   const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
   (redisServer ? it : it.skip)('Redis up and shared by the gateway: PING answers PONG, mode redis', async () => {
-    const port = await closedPort();
-    const child: ChildProcess = spawn(redisServer ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const redisUrl = `redis://127.0.0.1:${port}`;
+    // Tracked from the moment it is spawned (test/support/cleanup.ts), so a failed test still stops it.
+    const redis = await startRedis();
     let shared: GatewayHarness | undefined;
     try {
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        if (await new Promise<boolean>((resolve) => { const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); }); socket.once('error', () => resolve(false)); })) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redisUrl } });
-      const report = await runDoctor(options(shared, { env: { REDIS_URL: redisUrl } }));
+      shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redis.url } });
+      const report = await runDoctor(options(shared, { env: { REDIS_URL: redis.url } }));
       expect(byId(report, 'redis')).toMatchObject({ status: 'PASS', detail: expect.stringMatching(/answered PONG.*gateway shared state: redis/) });
       // The same Redis seen from here while the gateway runs without it is a configuration smell.
-      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redisUrl } }));
+      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redis.url } }));
       expect(byId(local, 'redis')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('gateway shared state: local') });
     } finally {
       await shared?.close();
-      child.kill();
+      await redis.stop();
     }
   });
 

@@ -7,8 +7,6 @@ import { PassThrough } from 'node:stream';
 import { codeFromPaste, lineReader, runCli, runLogin, type LoginOptions } from '../../../apps/cli/src';
 import { captureIo, closedPort } from './cli-helpers';
 
-jest.setTimeout(30_000);
-
 const REFRESH_TOKEN = 'rt-login-e2e-secret-refresh-token';
 
 /** The scripted browser: opens the consent URL (the emulator consents at once) and follows the 302 to the loopback callback. */
