@@ -186,6 +186,20 @@ describe('geminicli2api doctor', () => {
     expect(empty.detail).toContain(`GEMINI_CREDENTIALS_DIR: no credential files in ${directory}`);
   });
 
+  it('tells a credential of another OAuth client from an unreachable token endpoint by the codes, not the words', async () => {
+    const otherClient = 'rt-doctor-other-client-secret-token';
+    emulator.addAccount({ refreshToken: otherClient, clientId: 'someone-else.apps.googleusercontent.com' });
+    const credentials = JSON.stringify(credentialFor(otherClient, { label: 'dave' }));
+    const wrong = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS: credentials } })), 'credentials');
+    expect(wrong).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#oauth-expired-or-revoked' });
+    expect(wrong.data?.credentials).toEqual([expect.objectContaining({ label: 'dave', state: 'wrong-client', detail: expect.stringContaining('invalid_client') })]);
+
+    const closed = `http://127.0.0.1:${await closedPort()}/token`;
+    const unreachable = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS: credentials, GOOGLE_OAUTH_TOKEN_URL: closed } })), 'credentials');
+    expect(unreachable).toMatchObject({ status: 'WARN', doc: 'docs/troubleshooting.md#refresh-failures' });
+    expect(unreachable.data).toMatchObject({ tokenUrl: closed, credentials: [expect.objectContaining({ state: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') })] });
+  });
+
   it('an environment the gateway would refuse stops doctor with the same problems (exit 1)', async () => {
     const captured = captureIo();
     const code = await runCli(['doctor', '--url', healthy.url], captured.io, { env: { PORT: 'eighty', GOOGLE_CLOUD_PROJECT: '123456789', GEMINI_CLI_HOME: folder }, cwd: folder });
