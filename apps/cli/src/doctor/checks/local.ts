@@ -33,8 +33,10 @@ async function refreshOnce(credential: GoogleCredential, tokenEndpoint: TokenEnd
     return { ...base, state: 'valid', detail: 'refresh works' };
   } catch (error) {
     if (error instanceof CredentialRevokedError) {
-      if (error.oauthError === 'invalid_grant') return { ...base, state: 'revoked', detail: `revoked (${error.detail})` };
-      return { ...base, state: 'wrong-client', detail: `${error.oauthError ?? 'refused'}: client_id/client_secret do not match the login` };
+      if (error.oauthError === 'invalid_client' || error.oauthError === 'unauthorized_client') {
+        return { ...base, state: 'wrong-client', detail: `${error.oauthError}: client_id/client_secret do not match the login` };
+      }
+      return { ...base, state: 'revoked', detail: `revoked (${error.detail})` };
     }
     if (error instanceof TokenRefreshFailedError) {
       if (error.tokenEndpointStatus !== undefined) return { ...base, state: 'error', detail: `HTTP ${error.tokenEndpointStatus}` };
