@@ -15,15 +15,18 @@ Run \`geminicli2api <command> --help\` for the options of a command.
 `;
 
 export interface RunCliOptions {
-  /** Environment for defaults (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The environment, handed in once by the entry point (main.ts: process.env after ./.env). Each command parses it
+   * with the gateway's own schema (loadConfig); nothing below reads process.env.
+   */
+  env: NodeJS.ProcessEnv;
   cwd?: string;
   /** Colored doctor output (the binary sets it for a TTY). */
   color?: boolean;
 }
 
 /** The whole command line, in-process: returns the exit code (0 ok, 1 failure, 2 usage). */
-export async function runCli(argv: string[], io: CliIo, options: RunCliOptions = {}): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, options: RunCliOptions): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -42,8 +45,8 @@ export async function runCli(argv: string[], io: CliIo, options: RunCliOptions =
           io.stdout(DOCTOR_USAGE);
           return EXIT_OK;
         }
-        const settings = { ...doctorOptions, env: options.env, cwd: options.cwd };
-        if (!json) io.stdout(reportHeader(resolveDoctorSettings(settings)));
+        const settings = resolveDoctorSettings({ ...doctorOptions, env: options.env, cwd: options.cwd });
+        if (!json) io.stdout(reportHeader(settings));
         const report = await runDoctor(settings);
         io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, { color: options.color }));
         return report.ok ? EXIT_OK : EXIT_FAILURE;

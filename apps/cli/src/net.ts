@@ -1,22 +1,15 @@
-import { EnvHttpProxyAgent, fetch as undiciFetch } from 'undici';
+import { createOutboundDispatcher, fetchVia, type GatewayConfig } from '@app/common';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
-export interface GoogleHttp {
-  fetch: FetchLike;
+export interface GoogleTransport {
+  /** fetch through the gateway's outbound dispatcher: HTTPS_PROXY / HTTP_PROXY / NO_PROXY and its timeouts apply. */
+  fetch: typeof fetch;
   close(): Promise<void>;
 }
 
-/**
- * fetch for Google's endpoints (token exchange, refresh): honours HTTPS_PROXY / HTTP_PROXY / NO_PROXY
- * like the gateway does (Node's own fetch ignores them). One pool per command run, closed at the end.
- */
-export function createGoogleHttp(): GoogleHttp {
-  const agent = new EnvHttpProxyAgent();
-  return {
-    fetch: (url, init) => undiciFetch(url, { ...(init as object), dispatcher: agent } as never) as unknown as Promise<Response>,
-    close: () => agent.close().catch(() => undefined),
-  };
+/** The gateway's own transport to Google, for google-auth-library's calls. One per command run, closed at the end. */
+export function googleTransport(config: GatewayConfig): GoogleTransport {
+  const dispatcher = createOutboundDispatcher(config);
+  return { fetch: fetchVia(dispatcher), close: () => dispatcher.close().catch(() => undefined) };
 }
 
 export function parseJsonObject(text: string): Record<string, unknown> | undefined {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
+import { credentialSourcesFrom, loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
 import { GatewayMetrics, PinoNestLogger, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { installHttpObservability } from './observability/http-observer';
@@ -13,6 +13,7 @@ export interface CreateGatewayOptions {
   logger: PinoLogger;
   /** Pre-loaded credentials; loaded from config when omitted. */
   credentials?: LoadedCredentials;
+  /** Overrides GEMINI_CLI_HOME from the config (tests). */
   geminiHome?: string;
   /** Folder searched for ./oauth_creds.json (default: the working directory). */
   cwdForCredentials?: string;
@@ -20,13 +21,8 @@ export interface CreateGatewayOptions {
 
 /** Builds the app without listening, so main.ts and the tests share one wiring. */
 export async function createGatewayApp(options: CreateGatewayOptions): Promise<NestFastifyApplication> {
-  const credentials = options.credentials ?? (await loadGoogleCredentials({
-    credentialsJson: options.config.google.credentialsJson,
-    credentialsDir: options.config.google.credentialsDir,
-    credentialsFile: options.config.google.credentialsFile,
-    geminiHome: options.geminiHome,
-    cwd: options.cwdForCredentials,
-  }));
+  const sources = credentialSourcesFrom(options.config.google, options.cwdForCredentials);
+  const credentials = options.credentials ?? (await loadGoogleCredentials({ ...sources, geminiHome: options.geminiHome ?? sources.geminiHome }));
   const adapter = new FastifyAdapter({
     bodyLimit: options.config.http.maxBodyBytes,
     trustProxy: true,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
-import { CredentialFormatError, loadGoogleCredentials } from '@app/auth';
+import { CredentialFormatError, credentialSourcesFrom, loadGoogleCredentials } from '@app/auth';
 import { ConfigError, createLogger, loadConfig } from '@app/common';
 import { createGatewayApp } from './app.factory';
 import { installGracefulShutdown } from './shutdown';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   let credentials;
   try {
-    credentials = await loadGoogleCredentials({ credentialsJson: config.google.credentialsJson, credentialsDir: config.google.credentialsDir, credentialsFile: config.google.credentialsFile, geminiHome: process.env.GEMINI_CLI_HOME });
+    credentials = await loadGoogleCredentials(credentialSourcesFrom(config.google));
   } catch (error) {
     if (error instanceof CredentialFormatError) {
       process.stderr.write(`Invalid Google credentials: ${error.message}\n`);

@@ -1,16 +1,19 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { Public } from '@app/auth';
+import { GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
 
 /** `GET /`: what this is and where things are (kept from the original; no key needed). */
 @Public()
 @Controller()
 export class RootController {
+  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
+
   @Get()
   info() {
     return {
       name: 'geminicli2api',
       description: 'OpenAI Chat Completions and Gemini API gateway in front of Gemini CLI\'s Google login (Code Assist).',
-      version: process.env.npm_package_version ?? '0.1.0',
+      version: this.config.version,
       endpoints: {
         openai_compatible: { chat_completions: '/v1/chat/completions', models: '/v1/models' },
         native_gemini: {

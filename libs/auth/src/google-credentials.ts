@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { GatewayConfig } from '@app/common';
 
 /** Gemini CLI's public installed-app client (docs/wire/oauth.md). */
 export const GEMINI_CLI_CLIENT_ID = '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com';
@@ -86,6 +87,20 @@ export interface CredentialSources {
   cwd?: string;
   /** Gemini CLI's home: GEMINI_CLI_HOME or the OS home. */
   geminiHome?: string;
+}
+
+/**
+ * The sources as the gateway's typed config names them. Every reader of credentials (the gateway,
+ * `geminicli2api doctor`) goes through this, so the precedence below is the same everywhere.
+ */
+export function credentialSourcesFrom(google: GatewayConfig['google'], cwd?: string): CredentialSources {
+  return {
+    credentialsJson: google.credentialsJson,
+    credentialsDir: google.credentialsDir,
+    credentialsFile: google.credentialsFile,
+    geminiHome: google.geminiHome,
+    cwd,
+  };
 }
 
 export interface LoadedCredentials {

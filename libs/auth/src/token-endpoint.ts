@@ -17,13 +17,63 @@ export abstract class TokenEndpoint {
 
 /** Google refused the refresh token: it was revoked, expired, or belongs to another client. */
 export class CredentialRevokedError extends ServiceUnavailableError {
-  constructor(credential: Pick<GoogleCredential, 'label' | 'source'>, readonly detail: string) {
+  /**
+   * @param oauthError Google's OAuth `error` code (invalid_grant, invalid_client, unauthorized_client),
+   *   when known: callers decide from it, never from the message.
+   */
+  constructor(credential: Pick<GoogleCredential, 'label' | 'source'>, readonly detail: string, readonly oauthError?: string) {
     super(
       `Google rejected the refresh token of credential "${credential.label}" (${credential.source}): ${detail}. ` +
         'Log in again (`npx geminicli2api login`, or `gemini` then copy ~/.gemini/oauth_creds.json) and update the credential.',
       { code: 'google_credential_revoked' },
     );
   }
+}
+
+/** The token endpoint failed for another reason: an HTTP error (`tokenEndpointStatus`) or no answer at all (`cause`). */
+export class TokenRefreshFailedError extends ServiceUnavailableError {
+  constructor(message: string, readonly tokenEndpointStatus?: number, cause?: unknown) {
+    super(message, { code: 'google_token_refresh_failed', retryAfterSeconds: 5, cause });
+  }
+}
+
+export interface OAuthClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** GOOGLE_OAUTH_TOKEN_URL (config.google.oauthTokenUrl). */
+  tokenUrl: string;
+  /** GOOGLE_OAUTH_AUTH_URL (config.google.oauthAuthUrl); only the login opens it. */
+  authUrl?: string;
+  redirectUri?: string;
+  timeoutMs: number;
+  /** A fetch bound to the outbound dispatcher (fetchVia), so proxies and keep-alive apply. */
+  fetchImplementation: typeof fetch;
+}
+
+/**
+ * google-auth-library's OAuth2Client pointed at the configured endpoints (the emulator in tests) and
+ * sending through our dispatcher. The gateway refreshes with it; `geminicli2api login` runs PKCE,
+ * the consent URL and the code exchange with it; `doctor` refreshes with it.
+ */
+export function createOAuthClient(options: OAuthClientOptions): OAuth2Client {
+  return new OAuth2Client({
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    redirectUri: options.redirectUri,
+    endpoints: { oauth2TokenUrl: options.tokenUrl, ...(options.authUrl ? { oauth2AuthBaseUrl: options.authUrl } : {}) },
+    transporterOptions: { timeout: options.timeoutMs, retry: false, fetchImplementation: options.fetchImplementation },
+  });
+}
+
+/** Google's OAuth answer to a failed call: `{error, error_description}` and the HTTP status, if it answered. */
+export function oauthErrorOf(error: unknown): { httpStatus: number; error?: string; description?: string } | undefined {
+  if (!(error instanceof GaxiosError) || !error.response) return undefined;
+  const data = error.response.data as { error?: unknown; error_description?: unknown } | undefined;
+  return {
+    httpStatus: error.response.status,
+    error: typeof data?.error === 'string' ? data.error : undefined,
+    description: typeof data?.error_description === 'string' ? data.error_description : undefined,
+  };
 }
 
 /**
@@ -40,11 +90,12 @@ export class GoogleAuthTokenEndpoint extends TokenEndpoint {
   }
 
   async refresh(credential: GoogleCredential): Promise<RefreshedToken> {
-    const client = new OAuth2Client({
+    const client = createOAuthClient({
       clientId: credential.clientId,
       clientSecret: credential.clientSecret,
-      endpoints: { oauth2TokenUrl: this.config.google.oauthTokenUrl },
-      transporterOptions: { timeout: this.config.upstream.oauthTimeoutMs, retry: false, fetchImplementation: this.fetchImplementation },
+      tokenUrl: this.config.google.oauthTokenUrl,
+      timeoutMs: this.config.upstream.oauthTimeoutMs,
+      fetchImplementation: this.fetchImplementation,
     });
     client.setCredentials({ refresh_token: credential.refreshToken });
     try {
@@ -57,15 +108,15 @@ export class GoogleAuthTokenEndpoint extends TokenEndpoint {
   }
 
   private explain(credential: GoogleCredential, error: unknown): Error {
-    if (error instanceof GaxiosError && error.response) {
-      const data = error.response.data as { error?: string; error_description?: string } | undefined;
-      const code = data?.error;
+    const answer = oauthErrorOf(error);
+    if (answer) {
+      const code = answer.error;
       if (code === 'invalid_grant' || code === 'invalid_client' || code === 'unauthorized_client') {
-        return new CredentialRevokedError(credential, `${code}${data?.error_description ? ` (${data.error_description})` : ''}`);
+        return new CredentialRevokedError(credential, `${code}${answer.description ? ` (${answer.description})` : ''}`, code);
       }
-      return new ServiceUnavailableError(`Refreshing the Google access token for credential "${credential.label}" failed: HTTP ${error.response.status}.`, { code: 'google_token_refresh_failed', retryAfterSeconds: 5 });
+      return new TokenRefreshFailedError(`Refreshing the Google access token for credential "${credential.label}" failed: HTTP ${answer.httpStatus}.`, answer.httpStatus);
     }
     const reason = error instanceof Error ? error.message : String(error);
-    return new ServiceUnavailableError(`Refreshing the Google access token for credential "${credential.label}" failed: ${reason}. Check network access to the token endpoint (HTTPS_PROXY/NO_PROXY).`, { code: 'google_token_refresh_failed', retryAfterSeconds: 5, cause: error });
+    return new TokenRefreshFailedError(`Refreshing the Google access token for credential "${credential.label}" failed: ${reason}. Check network access to the token endpoint (HTTPS_PROXY/NO_PROXY).`, undefined, error);
   }
 }

@@ -1,14 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type GoogleEmulator } from '../../support/emulator';
+import { startRedis } from '../../support/redis';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
 import { formatReport, runCli, runDoctor, type CheckId, type CheckResult, type DoctorOptions, type DoctorReport } from '../../../apps/cli/src';
 import { captureIo, closedPort } from './cli-helpers';
-
-jest.setTimeout(30_000);
 
 const HEALTHY_TOKEN = 'rt-doctor-healthy-secret-refresh-token';
 const REVOKED_TOKEN = 'rt-doctor-revoked-secret-refresh-token';
@@ -140,7 +137,8 @@ describe('geminicli2api doctor', () => {
       expect(local.detail).toContain('bob: revoked (invalid_grant');
       expect(local.fix).toContain('geminicli2api login');
       expect(local.data?.credentials).toEqual([expect.objectContaining({ label: 'bob', state: 'revoked' })]);
-      expect(['FAIL', 'WARN']).toContain(byId(report, 'generate-openai').status);
+      // Decided from codes: the OpenAI answer's no_usable_credential plus readiness counting 0 usable of 1.
+      expect(byId(report, 'generate-openai')).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#oauth-expired-or-revoked' });
       expectNoSecrets(report, [TEST_CLIENT_KEY, REVOKED_TOKEN]);
 
       // Once the gateway has seen the refusal, readiness turns 503 and doctor explains it.
@@ -151,6 +149,65 @@ describe('geminicli2api doctor', () => {
     } finally {
       await gateway.close();
     }
+  });
+
+  it('reads GEMINI_CREDENTIALS_DIR like the gateway: one credential per file, named after it, pooled with GEMINI_CREDENTIALS', async () => {
+    const directory = join(folder, 'credentials.d');
+    mkdirSync(directory);
+    const dirRevoked = 'rt-doctor-dir-revoked-secret-token';
+    emulator.addAccount({ refreshToken: dirRevoked });
+    emulator.revokeRefreshToken(dirRevoked);
+    writeFileSync(join(directory, 'alice.json'), JSON.stringify(credentialFor(HEALTHY_TOKEN)));
+    writeFileSync(join(directory, 'carol.json'), JSON.stringify(credentialFor(dirRevoked)));
+    writeFileSync(join(directory, '.hidden.json'), 'not json: skipped like the gateway skips dotfiles');
+    // A folder next to ./oauth_creds.json: the pool wins, as in the gateway.
+    writeFileSync(join(folder, 'oauth_creds.json'), JSON.stringify(credentialFor('rt-never-read')));
+
+    const report = await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: directory } }));
+    const local = byId(report, 'credentials');
+    expect(local.status).toBe('FAIL');
+    expect(local.data?.source).toBe(directory);
+    expect(local.data?.credentials).toEqual([
+      expect.objectContaining({ label: 'alice', state: 'valid', source: join(directory, 'alice.json') }),
+      expect.objectContaining({ label: 'carol', state: 'revoked' }),
+    ]);
+    expect(local.cause).toContain('"carol"');
+    expectNoSecrets(report, [TEST_CLIENT_KEY, HEALTHY_TOKEN, dirRevoked]);
+
+    // GEMINI_CREDENTIALS and the folder form one pool; the same refresh token twice is one account.
+    const pooled = await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: 'credentials.d', GEMINI_CREDENTIALS: JSON.stringify([credentialFor(HEALTHY_TOKEN, { label: 'dup' })]) } }));
+    expect(byId(pooled, 'credentials').data?.source).toBe(`GEMINI_CREDENTIALS + ${directory}`);
+    expect((byId(pooled, 'credentials').data?.credentials as unknown[]).length).toBe(2);
+
+    rmSync(directory, { recursive: true });
+    mkdirSync(directory);
+    const empty = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS_DIR: directory } })), 'credentials');
+    expect(empty).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#no-usable-credential' });
+    expect(empty.detail).toContain(`GEMINI_CREDENTIALS_DIR: no credential files in ${directory}`);
+  });
+
+  it('tells a credential of another OAuth client from an unreachable token endpoint by the codes, not the words', async () => {
+    const otherClient = 'rt-doctor-other-client-secret-token';
+    emulator.addAccount({ refreshToken: otherClient, clientId: 'someone-else.apps.googleusercontent.com' });
+    const credentials = JSON.stringify(credentialFor(otherClient, { label: 'dave' }));
+    const wrong = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS: credentials } })), 'credentials');
+    expect(wrong).toMatchObject({ status: 'FAIL', doc: 'docs/troubleshooting.md#oauth-expired-or-revoked' });
+    expect(wrong.data?.credentials).toEqual([expect.objectContaining({ label: 'dave', state: 'wrong-client', detail: expect.stringContaining('invalid_client') })]);
+
+    const closed = `http://127.0.0.1:${await closedPort()}/token`;
+    const unreachable = byId(await runDoctor(options(healthy, { env: { GEMINI_CREDENTIALS: credentials, GOOGLE_OAUTH_TOKEN_URL: closed } })), 'credentials');
+    expect(unreachable).toMatchObject({ status: 'WARN', doc: 'docs/troubleshooting.md#refresh-failures' });
+    expect(unreachable.data).toMatchObject({ tokenUrl: closed, credentials: [expect.objectContaining({ state: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') })] });
+  });
+
+  it('an environment the gateway would refuse stops doctor with the same problems (exit 1)', async () => {
+    const captured = captureIo();
+    const code = await runCli(['doctor', '--url', healthy.url], captured.io, { env: { PORT: 'eighty', GOOGLE_CLOUD_PROJECT: '123456789', GEMINI_CLI_HOME: folder }, cwd: folder });
+    expect(code).toBe(1);
+    expect(captured.output()).toContain('Invalid configuration');
+    expect(captured.output()).toContain('PORT');
+    expect(captured.output()).toContain('project number');
+    expect(captured.output()).not.toContain('geminicli2api doctor:');
   });
 
   it('Redis down: the redis check fails with the URL masked', async () => {
@@ -169,24 +226,19 @@ describe('geminicli2api doctor', () => {
 
   const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((path) => existsSync(path));
   (redisServer ? it : it.skip)('Redis up and shared by the gateway: PING answers PONG, mode redis', async () => {
-    const port = await closedPort();
-    const child: ChildProcess = spawn(redisServer ?? 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const redisUrl = `redis://127.0.0.1:${port}`;
+    // Tracked from the moment it is spawned (test/support/cleanup.ts), so a failed test still stops it.
+    const redis = await startRedis();
     let shared: GatewayHarness | undefined;
     try {
-      for (let attempt = 0; attempt < 50; attempt += 1) {
-        if (await new Promise<boolean>((resolve) => { const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); }); socket.once('error', () => resolve(false)); })) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redisUrl } });
-      const report = await runDoctor(options(shared, { env: { REDIS_URL: redisUrl } }));
+      shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redis.url } });
+      const report = await runDoctor(options(shared, { env: { REDIS_URL: redis.url } }));
       expect(byId(report, 'redis')).toMatchObject({ status: 'PASS', detail: expect.stringMatching(/answered PONG.*gateway shared state: redis/) });
       // The same Redis seen from here while the gateway runs without it is a configuration smell.
-      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redisUrl } }));
+      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redis.url } }));
       expect(byId(local, 'redis')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('gateway shared state: local') });
     } finally {
       await shared?.close();
-      child.kill();
+      await redis.stop();
     }
   });
 

@@ -7,8 +7,6 @@ import { PassThrough } from 'node:stream';
 import { codeFromPaste, lineReader, runCli, runLogin, type LoginOptions } from '../../../apps/cli/src';
 import { captureIo, closedPort } from './cli-helpers';
 
-jest.setTimeout(30_000);
-
 const REFRESH_TOKEN = 'rt-login-e2e-secret-refresh-token';
 
 /** The scripted browser: opens the consent URL (the emulator consents at once) and follows the 302 to the loopback callback. */
@@ -112,6 +110,36 @@ describe('geminicli2api login', () => {
     } finally {
       await gateway.close();
     }
+  });
+
+  it('takes the endpoints from GOOGLE_OAUTH_AUTH_URL / GOOGLE_OAUTH_TOKEN_URL, parsed by the gateway\'s schema', async () => {
+    const captured = captureIo();
+    const env = { GOOGLE_OAUTH_AUTH_URL: `${emulator.url}/o/oauth2/v2/auth`, GOOGLE_OAUTH_TOKEN_URL: emulator.tokenUrl };
+    const exit = runCli(['login', '--out', 'env.json', '--timeout', '10'], captured.io, { env, cwd: folder });
+    const page = await browse(await captured.waitForUrl(emulator.url));
+    expect(page.status).toBe(200);
+    expect(await exit).toBe(0);
+    expect(JSON.parse(readFileSync(join(folder, 'env.json'), 'utf8'))).toMatchObject({ refresh_token: REFRESH_TOKEN, token_uri: emulator.tokenUrl });
+
+    // The same schema refuses what the gateway would refuse, before any browser is involved.
+    const refused = captureIo();
+    expect(await runCli(['login', '--out', 'never.json'], refused.io, { env: { GOOGLE_OAUTH_TOKEN_URL: 'not a url' }, cwd: folder })).toBe(1);
+    expect(refused.output()).toContain('GOOGLE_OAUTH_TOKEN_URL');
+    expect(refused.output()).not.toContain('http');
+  });
+
+  it('names an unreachable token endpoint by its network error code, and tells the browser', async () => {
+    const captured = captureIo();
+    const closed = `http://127.0.0.1:${await closedPort()}/token`;
+    const login = runLogin({ ...endpoints(), tokenUrl: closed, out: 'creds.json', timeoutSeconds: 20 }, captured.io);
+    const page = await browse(await captured.waitForUrl(emulator.url));
+    expect(page.status).toBe(500);
+    expect(page.text).toContain('Sign-in failed');
+    const result = await login;
+    expect(result.exitCode).toBe(1);
+    expect(result.error).toContain(`could not reach the token endpoint ${closed}`);
+    expect(result.error).toContain('ECONNREFUSED');
+    expect(existsSync(join(folder, 'creds.json'))).toBe(false);
   });
 
   it('rejects a callback whose state does not match, and saves nothing', async () => {

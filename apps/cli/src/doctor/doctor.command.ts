@@ -15,13 +15,15 @@ Options:
   -h, --help              this text
 
 Checks: reachable, health, ready, auth, models, generate-gemini, generate-openai, metrics, credentials,
-project, redis, clock. Local checks read GEMINI_CREDENTIALS / GOOGLE_APPLICATION_CREDENTIALS /
-./oauth_creds.json / ~/.gemini and REDIS_URL from this environment (and ./.env).
+project, redis, clock. This environment (and ./.env) is read with the gateway's own settings schema:
+an invalid setting stops doctor as it would stop the gateway. Local checks use the gateway's credential
+precedence (GEMINI_CREDENTIALS + GEMINI_CREDENTIALS_DIR, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json,
+~/.gemini) and REDIS_URL.
 
 Exit codes: 0 no failure (warnings allowed), 1 at least one FAIL, 2 wrong usage.
 `;
 
-export function parseDoctorArgs(argv: string[]): DoctorOptions & { help: boolean; json: boolean } {
+export function parseDoctorArgs(argv: string[]): Omit<DoctorOptions, 'env' | 'cwd'> & { help: boolean; json: boolean } {
   const values = parseCommandLine(argv, {
     url: { type: 'string' },
     key: { type: 'string' },

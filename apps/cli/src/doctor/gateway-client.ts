@@ -57,8 +57,11 @@ export class GatewayClient {
   }
 }
 
-/** The `message` of either error dialect: Google `{error:{code,message,status}}` or OpenAI `{error:{message,type,code}}`. */
-export function errorOf(answer: GatewayAnswer): { message?: string; code?: string; status?: string } {
+/**
+ * The stable parts of an error in either dialect: the gateway's `code` (OpenAI `{error:{message,type,code}}`),
+ * Google's `status` and its ErrorInfo `reason` (`{error:{code,message,status,details}}`). The message is for people only.
+ */
+export function errorOf(answer: GatewayAnswer): { message?: string; code?: string; status?: string; reason?: string } {
   // Stream calls wrap Google errors in an array: [{"error":{…}}].
   const parsed = answer.json ?? safeParse(answer.text);
   const body = (Array.isArray(parsed) ? parsed[0] : parsed) as Record<string, unknown> | undefined;
@@ -69,10 +72,17 @@ export function errorOf(answer: GatewayAnswer): { message?: string; code?: strin
       message: typeof record.message === 'string' ? record.message : undefined,
       code: typeof record.code === 'string' ? record.code : undefined,
       status: typeof record.status === 'string' ? record.status : undefined,
+      reason: errorInfoReason(record.details),
     };
   }
   if (typeof body?.detail === 'string') return { message: body.detail };
   return { message: answer.text.trim().slice(0, 200) || undefined };
+}
+
+function errorInfoReason(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  const info = details.find((entry): entry is { reason?: unknown } => typeof entry === 'object' && entry !== null && String((entry as Record<string, unknown>)['@type']).endsWith('google.rpc.ErrorInfo'));
+  return typeof info?.reason === 'string' ? info.reason : undefined;
 }
 
 function safeParse(text: string): unknown {

@@ -1,3 +1,4 @@
+import { loadConfig, type GatewayConfig } from '@app/common';
 import { authCheck, healthCheck, modelsCheck, readyCheck, reachableCheck } from './checks/gateway';
 import { generateGeminiCheck, generateOpenAiCheck, projectCheck } from './checks/generation';
 import { credentialsCheck, redisCheck } from './checks/local';
@@ -5,8 +6,6 @@ import { clockCheck, metricsCheck } from './checks/observability';
 import { GatewayClient } from './gateway-client';
 import { scrubReport } from './redact';
 import type { Check, CheckResult, DoctorContext, DoctorOptions, DoctorReport, DoctorSettings } from './types';
-
-const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 
 /** The checklist, in order. Later checks read what earlier ones found (reachability, key, readiness body). */
 export const CHECKS: readonly Check[] = [
@@ -25,13 +24,13 @@ export const CHECKS: readonly Check[] = [
 ];
 
 export function resolveDoctorSettings(options: DoctorOptions): DoctorSettings {
-  const env = options.env ?? process.env;
-  const url = (options.url ?? `http://127.0.0.1:${env.PORT?.trim() || '8888'}`).replace(/\/+$/, '');
-  const { key, keySource } = resolveKey(options.key, env);
+  const config = loadConfig(options.env);
+  const url = (options.url ?? `http://127.0.0.1:${config.http.port}`).replace(/\/+$/, '');
+  const { key, keySource } = resolveKey(options.key, config);
   let metricsUrl = options.metricsUrl;
   if (!metricsUrl) {
     const gateway = new URL(url);
-    metricsUrl = `${gateway.protocol}//${gateway.hostname.includes(':') ? `[${gateway.hostname}]` : gateway.hostname}:${env.METRICS_PORT?.trim() || '9464'}`;
+    metricsUrl = `${gateway.protocol}//${gateway.hostname.includes(':') ? `[${gateway.hostname}]` : gateway.hostname}:${config.metrics.port}`;
   }
   return {
     url,
@@ -40,30 +39,27 @@ export function resolveDoctorSettings(options: DoctorOptions): DoctorSettings {
     metricsUrl,
     model: options.model ?? 'gemini-2.5-flash',
     timeoutMs: options.timeoutMs ?? 30_000,
-    env,
+    config,
     cwd: options.cwd ?? process.cwd(),
-    tokenUrl: env.GOOGLE_OAUTH_TOKEN_URL?.trim() || GOOGLE_TOKEN_URL,
   };
 }
 
-function resolveKey(explicit: string | undefined, env: NodeJS.ProcessEnv): { key?: string; keySource: string } {
+/** --key, else the key the gateway itself would accept first (GEMINI_AUTH_PASSWORD, then GATEWAY_API_KEYS). */
+function resolveKey(explicit: string | undefined, config: GatewayConfig): { key?: string; keySource: string } {
   if (explicit) return { key: explicit, keySource: '--key' };
-  const password = env.GEMINI_AUTH_PASSWORD?.trim();
-  if (password) return { key: password, keySource: 'GEMINI_AUTH_PASSWORD' };
-  const first = env.GATEWAY_API_KEYS?.split(',').map((entry) => entry.trim()).find((entry) => entry.indexOf(':') > 0);
-  if (first) {
-    const separator = first.indexOf(':');
-    return { key: first.slice(separator + 1).trim(), keySource: `GATEWAY_API_KEYS (${first.slice(0, separator).trim()})` };
-  }
-  return { keySource: 'nowhere' };
+  // A generated key exists only inside the gateway process that printed it.
+  if (config.clientAuth.generated) return { keySource: 'nowhere' };
+  const first = config.clientAuth.keys[0];
+  if (!first) return { keySource: 'nowhere' };
+  return { key: first.key, keySource: first.name === 'default' ? 'GEMINI_AUTH_PASSWORD' : `GATEWAY_API_KEYS (${first.name})` };
 }
 
 /**
  * `geminicli2api doctor`: walks the checklist against a running gateway (and the local credentials/Redis)
  * and returns a report with a cause and a fix for every failure. Never contains a secret.
  */
-export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorReport> {
-  const settings = resolveDoctorSettings(options);
+export async function runDoctor(input: DoctorOptions | DoctorSettings): Promise<DoctorReport> {
+  const settings = 'config' in input ? input : resolveDoctorSettings(input);
   const context: DoctorContext = {
     settings,
     gateway: new GatewayClient(settings.url, settings.key, settings.timeoutMs),

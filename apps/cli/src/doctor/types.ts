@@ -1,4 +1,6 @@
-import type { GatewayClient, GatewayAnswer } from './gateway-client';
+import type { GatewayConfig } from '@app/common';
+import type { FailureCodes } from './checks/failure-explanation';
+import type { GatewayClient, GatewayAnswer, GatewayProbe } from './gateway-client';
 
 export type CheckStatus = 'PASS' | 'FAIL' | 'WARN' | 'SKIP';
 
@@ -40,8 +42,11 @@ export interface DoctorOptions {
   model?: string;
   /** Per-request timeout in ms (default 30000). */
   timeoutMs?: number;
-  /** Environment for defaults and local checks (REDIS_URL, credentials, GOOGLE_OAUTH_TOKEN_URL); default process.env. */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The environment, parsed once with the gateway's own schema (loadConfig) for the defaults and the local checks
+   * (PORT, METRICS_PORT, client keys, credentials, REDIS_URL, GOOGLE_OAUTH_TOKEN_URL). Invalid: ConfigError.
+   */
+  env: NodeJS.ProcessEnv;
   /** Folder searched for ./oauth_creds.json by the local credentials check (default cwd). */
   cwd?: string;
 }
@@ -53,9 +58,9 @@ export interface DoctorSettings {
   metricsUrl: string;
   model: string;
   timeoutMs: number;
-  env: NodeJS.ProcessEnv;
+  /** The gateway's typed config, as the gateway would build it from the same environment. */
+  config: GatewayConfig;
   cwd: string;
-  tokenUrl: string;
 }
 
 export type Verdict = Omit<CheckResult, 'id' | 'title'>;
@@ -69,7 +74,9 @@ export interface DoctorContext {
   reachable: boolean;
   authAccepted: boolean;
   readiness?: { status: number; body?: Record<string, unknown> };
-  generation?: { status: number; answer?: GatewayAnswer; message?: string };
+  generation?: { status: number; answer?: GatewayAnswer; codes?: FailureCodes };
+  /** The OpenAI generation probe, sent at most once (generate-gemini may need its error code first). */
+  openAiProbe?: Promise<GatewayProbe>;
 }
 
 export interface Check {

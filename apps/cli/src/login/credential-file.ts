@@ -48,10 +48,9 @@ export function authorizedUserFile(input: NormalizeInput): AuthorizedUserFile {
   };
 }
 
-/** Gemini CLI's own login file: `$GEMINI_CLI_HOME/.gemini/oauth_creds.json`, else `~/.gemini/oauth_creds.json` (§4.5). */
-export function geminiCliCredentialPath(env: NodeJS.ProcessEnv): string {
-  const home = env.GEMINI_CLI_HOME?.trim() || homedir();
-  return join(home, '.gemini', 'oauth_creds.json');
+/** Gemini CLI's own login file: `$GEMINI_CLI_HOME/.gemini/oauth_creds.json` (config.google.geminiHome), else `~/.gemini/oauth_creds.json`. */
+export function geminiCliCredentialPath(geminiHome: string | undefined): string {
+  return join(geminiHome ?? homedir(), '.gemini', 'oauth_creds.json');
 }
 
 /**

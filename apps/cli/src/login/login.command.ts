@@ -42,7 +42,7 @@ function normalizeImport(argv: string[]): string[] {
   return result;
 }
 
-export function parseLoginArgs(argv: string[]): LoginOptions & { help: boolean } {
+export function parseLoginArgs(argv: string[]): Omit<LoginOptions, 'env' | 'cwd'> & { help: boolean } {
   const values = parseCommandLine(normalizeImport(argv), {
     out: { type: 'string', short: 'o' },
     force: { type: 'boolean', short: 'f' },

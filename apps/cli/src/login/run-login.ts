@@ -1,23 +1,15 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { GEMINI_CLI_CLIENT_ID, GEMINI_CLI_CLIENT_SECRET } from '@app/auth';
+import type { OAuth2Client } from 'google-auth-library';
+import { GEMINI_CLI_CLIENT_ID, GEMINI_CLI_CLIENT_SECRET, createOAuthClient } from '@app/auth';
+import { loadConfig } from '@app/common';
 import { EXIT_FAILURE, EXIT_OK, type CliIo } from '../io';
-import { createGoogleHttp, type FetchLike } from '../net';
+import { googleTransport } from '../net';
 import { authorizedUserFile, fileExists, geminiCliCredentialPath, readImportableCredential, writeCredentialFile, type AuthorizedUserFile } from './credential-file';
 import { LoginFailedError } from './errors';
 import { startLoopbackReceiver } from './loopback';
 import { nextSteps } from './next-steps';
-import {
-  GOOGLE_AUTHORIZE_URL,
-  GOOGLE_TOKEN_URL,
-  MANUAL_REDIRECT_URI,
-  TokenEndpointError,
-  buildAuthorizeUrl,
-  createPkcePair,
-  createState,
-  emailFromIdToken,
-  exchangeAuthorizationCode,
-} from './oauth';
+import { MANUAL_REDIRECT_URI, TokenEndpointError, authorizationRequest, createState, emailFromIdToken, exchangeAuthorizationCode } from './oauth';
 
 export interface LoginOptions {
   /** Where to write the credential (default ./oauth_creds.json, relative to cwd). */
@@ -38,8 +30,11 @@ export interface LoginOptions {
   tokenUrl?: string;
   clientId?: string;
   clientSecret?: string;
-  /** Environment for defaults (GOOGLE_OAUTH_AUTH_URL, GOOGLE_OAUTH_TOKEN_URL, GEMINI_CLI_HOME); default process.env. */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The environment, parsed once by the gateway's own config schema (loadConfig): GOOGLE_OAUTH_AUTH_URL,
+   * GOOGLE_OAUTH_TOKEN_URL, GEMINI_CLI_HOME, HTTPS_PROXY… An invalid one throws ConfigError.
+   */
+  env: NodeJS.ProcessEnv;
   cwd?: string;
 }
 
@@ -59,21 +54,27 @@ interface LoginSettings {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
+  geminiHome?: string;
+  oauthTimeoutMs: number;
 }
 
 /** `geminicli2api login`: installed-app OAuth (PKCE S256) or an import, then the credential file and next steps. */
 export async function runLogin(options: LoginOptions, io: CliIo): Promise<LoginResult> {
-  const env = options.env ?? process.env;
+  const config = loadConfig(options.env);
   const settings: LoginSettings = {
     out: resolve(options.cwd ?? process.cwd(), options.out ?? 'oauth_creds.json'),
     force: options.force === true,
     timeoutMs: Math.round((options.timeoutSeconds ?? 300) * 1000),
-    authUrl: options.authUrl ?? (env.GOOGLE_OAUTH_AUTH_URL?.trim() || GOOGLE_AUTHORIZE_URL),
-    tokenUrl: options.tokenUrl ?? (env.GOOGLE_OAUTH_TOKEN_URL?.trim() || GOOGLE_TOKEN_URL),
+    authUrl: options.authUrl ?? config.google.oauthAuthUrl,
+    tokenUrl: options.tokenUrl ?? config.google.oauthTokenUrl,
     clientId: options.clientId ?? GEMINI_CLI_CLIENT_ID,
     clientSecret: options.clientSecret ?? GEMINI_CLI_CLIENT_SECRET,
+    geminiHome: config.google.geminiHome,
+    oauthTimeoutMs: config.upstream.oauthTimeoutMs,
   };
-  const http = createGoogleHttp();
+  const http = googleTransport(config);
+  const oauthClient = (redirectUri: string) =>
+    createOAuthClient({ clientId: settings.clientId, clientSecret: settings.clientSecret, tokenUrl: settings.tokenUrl, authUrl: settings.authUrl, redirectUri, timeoutMs: settings.oauthTimeoutMs, fetchImplementation: http.fetch });
   try {
     // Checked before the browser dance, so a sign-in is never thrown away for a file that cannot be written.
     if (!settings.force && (await fileExists(settings.out))) {
@@ -83,16 +84,16 @@ export async function runLogin(options: LoginOptions, io: CliIo): Promise<LoginR
     const save = (file: AuthorizedUserFile) => writeCredentialFile(settings.out, file, settings.force);
     let email: string | undefined;
     if (options.importFrom !== undefined) {
-      const source = options.importFrom === true ? geminiCliCredentialPath(env) : resolve(options.cwd ?? process.cwd(), options.importFrom);
+      const source = options.importFrom === true ? geminiCliCredentialPath(settings.geminiHome) : resolve(options.cwd ?? process.cwd(), options.importFrom);
       const imported = await readImportableCredential(source, settings.tokenUrl);
       await save(imported.file);
       io.stdout(`Imported the login from ${source}${imported.hadClient ? '' : ' (Gemini CLI\'s public OAuth client filled in)'}.\n`);
     } else if (options.noBrowser) {
-      const signedIn = await manualFlow(settings, io, http.fetch);
+      const signedIn = await manualFlow(settings, io, oauthClient(MANUAL_REDIRECT_URI));
       await save(signedIn.file);
       email = signedIn.email;
     } else {
-      email = (await loopbackFlow({ settings, options, io, fetchGoogle: http.fetch, save })).email;
+      email = (await loopbackFlow({ settings, options, io, oauthClient, save })).email;
     }
     io.stdout(`\nSaved the Google credential${email ? ` of ${email}` : ''} to ${settings.out} (mode 0600).\n\n`);
     io.stdout(nextSteps(settings.out, { foundByDefault: settings.out === resolve(options.cwd ?? process.cwd(), 'oauth_creds.json') }));
@@ -115,17 +116,18 @@ interface LoopbackFlowInput {
   settings: LoginSettings;
   options: LoginOptions;
   io: CliIo;
-  fetchGoogle: FetchLike;
+  /** google-auth-library's client for the receiver's redirect URI. */
+  oauthClient(redirectUri: string): OAuth2Client;
   /** Writes the file; runs before the browser is told "signed in", so the page never lies. */
   save(file: AuthorizedUserFile): Promise<void>;
 }
 
-async function loopbackFlow({ settings, options, io, fetchGoogle, save }: LoopbackFlowInput): Promise<SignedIn> {
-  const pkce = createPkcePair();
+async function loopbackFlow({ settings, options, io, oauthClient, save }: LoopbackFlowInput): Promise<SignedIn> {
   const state = createState();
   const receiver = await startLoopbackReceiver({ host: options.host ?? '127.0.0.1', port: options.port ?? 0, expectedState: state });
   try {
-    const url = buildAuthorizeUrl({ authUrl: settings.authUrl, clientId: settings.clientId, redirectUri: receiver.redirectUri, state, codeChallenge: pkce.challenge });
+    const client = oauthClient(receiver.redirectUri);
+    const { url, codeVerifier } = await authorizationRequest(client, receiver.redirectUri, state);
     io.stdout('Sign in with the Google account the gateway should use. Open this URL in a browser:\n\n');
     io.stdout(`${url}\n\n`);
     const opened = io.openBrowser ? await io.openBrowser(url).catch(() => false) : false;
@@ -134,7 +136,7 @@ async function loopbackFlow({ settings, options, io, fetchGoogle, save }: Loopba
     io.stdout(`Waiting up to ${seconds(settings.timeoutMs)} s. Browser on another machine (SSH, container)? Cancel and run \`geminicli2api login --no-browser\`.\n`);
     const code = await withTimeout(receiver.code, settings.timeoutMs, 'waiting for the browser');
     try {
-      const signedIn = await exchange(settings, fetchGoogle, code, receiver.redirectUri, pkce.verifier);
+      const signedIn = await exchange(settings, client, code, receiver.redirectUri, codeVerifier);
       await save(signedIn.file);
       receiver.finish({ ok: true, email: signedIn.email });
       return signedIn;
@@ -147,12 +149,11 @@ async function loopbackFlow({ settings, options, io, fetchGoogle, save }: Loopba
   }
 }
 
-async function manualFlow(settings: LoginSettings, io: CliIo, fetchGoogle: FetchLike): Promise<SignedIn> {
+async function manualFlow(settings: LoginSettings, io: CliIo, client: OAuth2Client): Promise<SignedIn> {
   const readLine = io.readLine;
   if (!readLine) throw new LoginFailedError('--no-browser needs a terminal to paste the code into');
-  const pkce = createPkcePair();
   const state = createState();
-  const url = buildAuthorizeUrl({ authUrl: settings.authUrl, clientId: settings.clientId, redirectUri: MANUAL_REDIRECT_URI, state, codeChallenge: pkce.challenge });
+  const { url, codeVerifier } = await authorizationRequest(client, MANUAL_REDIRECT_URI, state);
   io.stdout('Sign in with the Google account the gateway should use. Open this URL in a browser on any machine:\n\n');
   io.stdout(`${url}\n\n`);
   io.stdout(`After you approve, Google shows an authorization code. Paste it here (within ${seconds(settings.timeoutMs)} s).\n`);
@@ -164,7 +165,7 @@ async function manualFlow(settings: LoginSettings, io: CliIo, fetchGoogle: Fetch
     controller.abort(new LoginFailedError('stopped reading'));
   }
   const code = codeFromPaste(pasted, state);
-  return exchange(settings, fetchGoogle, code, MANUAL_REDIRECT_URI, pkce.verifier);
+  return exchange(settings, client, code, MANUAL_REDIRECT_URI, codeVerifier);
 }
 
 /** Accepts the bare code, or the whole URL the browser landed on (then its state must match). */
@@ -184,16 +185,8 @@ export function codeFromPaste(pasted: string, expectedState: string): string {
   return decodeURIComponent(text);
 }
 
-async function exchange(settings: LoginSettings, fetchGoogle: FetchLike, code: string, redirectUri: string, codeVerifier: string): Promise<SignedIn> {
-  const tokens = await exchangeAuthorizationCode({
-    tokenUrl: settings.tokenUrl,
-    clientId: settings.clientId,
-    clientSecret: settings.clientSecret,
-    code,
-    redirectUri,
-    codeVerifier,
-    fetch: fetchGoogle,
-  });
+async function exchange(settings: LoginSettings, client: OAuth2Client, code: string, redirectUri: string, codeVerifier: string): Promise<SignedIn> {
+  const tokens = await exchangeAuthorizationCode(client, { code, codeVerifier, redirectUri, tokenUrl: settings.tokenUrl });
   return {
     email: emailFromIdToken(tokens.idToken),
     file: authorizedUserFile({

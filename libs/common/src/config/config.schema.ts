@@ -23,6 +23,12 @@ export const envSchema = z.object({
   CODE_ASSIST_ENDPOINT: z.string().url().default('https://cloudcode-pa.googleapis.com'),
   CODE_ASSIST_API_VERSION: z.string().min(1).default('v1internal'),
   GOOGLE_OAUTH_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
+  /** Google's consent page; only `geminicli2api login` opens it (tests point it at the emulator). */
+  GOOGLE_OAUTH_AUTH_URL: z.string().url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  /** Gemini CLI's home (its login is $GEMINI_CLI_HOME/.gemini/oauth_creds.json); default the OS home. */
+  GEMINI_CLI_HOME: z.string().trim().min(1).optional(),
+  /** Set by npm when started with `npm start`; shown at GET /. */
+  npm_package_version: z.string().optional(),
   UPSTREAM_CONNECT_TIMEOUT_MS: integer(10_000, 1),
   UPSTREAM_FIRST_BYTE_TIMEOUT_MS: integer(300_000, 1),
   UPSTREAM_IDLE_TIMEOUT_MS: integer(120_000, 1),
@@ -70,6 +76,8 @@ export interface ClientKey {
 }
 
 export interface GatewayConfig {
+  /** The running version (GET /). */
+  version: string;
   http: { port: number; host: string; maxBodyBytes: number };
   logLevel: RawEnv['LOG_LEVEL'];
   clientAuth: {
@@ -81,10 +89,14 @@ export interface GatewayConfig {
     credentialsJson?: string;
     credentialsDir?: string;
     credentialsFile?: string;
+    /** Gemini CLI's home folder (GEMINI_CLI_HOME); the OS home when unset. */
+    geminiHome?: string;
     project?: string;
     codeAssistEndpoint: string;
     codeAssistApiVersion: string;
     oauthTokenUrl: string;
+    /** The consent page `geminicli2api login` opens. */
+    oauthAuthUrl: string;
   };
   upstream: {
     connectTimeoutMs: number;

@@ -54,4 +54,15 @@ describe('loadConfig', () => {
     expect(config.google.codeAssistEndpoint).toBe('http://127.0.0.1:9');
     expect(config.google.project).toBe('my-proj');
   });
+
+  it('carries what the CLI and the entry points used to read from process.env', () => {
+    const defaults = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw' });
+    expect(defaults.google.oauthAuthUrl).toBe('https://accounts.google.com/o/oauth2/v2/auth');
+    expect(defaults.google.geminiHome).toBeUndefined();
+    expect(defaults.version).toBe('0.1.0');
+    const set = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', GOOGLE_OAUTH_AUTH_URL: 'http://127.0.0.1:9/auth', GEMINI_CLI_HOME: ' /home/gemini ', GEMINI_CREDENTIALS_DIR: '/secrets', npm_package_version: '1.2.3' });
+    expect(set.google).toMatchObject({ oauthAuthUrl: 'http://127.0.0.1:9/auth', geminiHome: '/home/gemini', credentialsDir: '/secrets' });
+    expect(set.version).toBe('1.2.3');
+    expect(() => loadConfig({ GOOGLE_OAUTH_AUTH_URL: 'not a url' })).toThrow(/GOOGLE_OAUTH_AUTH_URL/);
+  });
 });

@@ -31,6 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   // With a keys file, its keys authenticate: no random key is generated.
   const generated = keys.length === 0 && !raw.CLIENT_KEYS_FILE;
   return {
+    version: raw.npm_package_version ?? '0.1.0',
     http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
     logLevel: raw.LOG_LEVEL,
     clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
@@ -38,10 +39,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       credentialsJson: raw.GEMINI_CREDENTIALS,
       credentialsDir: raw.GEMINI_CREDENTIALS_DIR,
       credentialsFile: raw.GOOGLE_APPLICATION_CREDENTIALS,
+      geminiHome: raw.GEMINI_CLI_HOME,
       project: project || undefined,
       codeAssistEndpoint: raw.CODE_ASSIST_ENDPOINT.replace(/\/+$/, ''),
       codeAssistApiVersion: raw.CODE_ASSIST_API_VERSION,
       oauthTokenUrl: raw.GOOGLE_OAUTH_TOKEN_URL,
+      oauthAuthUrl: raw.GOOGLE_OAUTH_AUTH_URL,
     },
     upstream: {
       connectTimeoutMs: raw.UPSTREAM_CONNECT_TIMEOUT_MS,

@@ -78,13 +78,13 @@ interface Indicator {
   message?: string;
 }
 
-function indicatorsOf(body: Record<string, unknown> | undefined): Record<string, Indicator> {
+export function readinessIndicatorsOf(body: Record<string, unknown> | undefined): Record<string, Indicator> {
   const details = (body?.details ?? { ...(body?.info as object | undefined), ...(body?.error as object | undefined) }) as Record<string, Indicator> | undefined;
   return details && typeof details === 'object' ? details : {};
 }
 
 export function readinessIndicators(context: DoctorContext): Record<string, Indicator> {
-  return indicatorsOf(context.readiness?.body);
+  return readinessIndicatorsOf(context.readiness?.body);
 }
 
 export const readyCheck: Check = {
@@ -96,7 +96,7 @@ export const readyCheck: Check = {
     if (!probe.ok) return { status: 'FAIL', detail: `/health/ready did not answer: ${probe.message}`, cause: 'the process is overloaded or stuck', fix: 'look at the gateway logs and restart it', doc: doc('container-restarts') };
     const { answer } = probe;
     context.readiness = { status: answer.status, body: answer.json };
-    const indicators = indicatorsOf(answer.json);
+    const indicators = readinessIndicatorsOf(answer.json);
     const summary = describeIndicators(indicators);
     if (answer.status === 200) return { status: 'PASS', detail: `ready${summary ? `: ${summary}` : ''}`, data: { indicators } };
     if (answer.status === 404) return { status: 'WARN', detail: 'no /health/ready on this build', cause: 'an older gateway build without the readiness probe', fix: 'upgrade the gateway image' };

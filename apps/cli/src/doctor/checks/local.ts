@@ -1,6 +1,16 @@
 import Redis from 'ioredis';
-import { CredentialFormatError, loadGoogleCredentials, type GoogleCredential } from '@app/auth';
-import { createGoogleHttp, describeNetworkError, parseJsonObject, type FetchLike } from '../../net';
+import {
+  CredentialFormatError,
+  CredentialRevokedError,
+  GoogleAuthTokenEndpoint,
+  TokenRefreshFailedError,
+  credentialSourcesFrom,
+  loadGoogleCredentials,
+  type GoogleCredential,
+  type TokenEndpoint,
+} from '@app/auth';
+import { createOutboundDispatcher } from '@app/common';
+import { describeNetworkError } from '../../net';
 import { doc } from '../docs';
 import { maskUrl } from '../redact';
 import type { Check, DoctorContext, Verdict } from '../types';
@@ -15,57 +25,57 @@ interface CredentialReport {
   detail: string;
 }
 
-async function refreshOnce(credential: GoogleCredential, tokenUrl: string, fetchGoogle: FetchLike, timeoutMs: number): Promise<CredentialReport> {
+/** One refresh with the gateway's own token endpoint (google-auth-library); the verdict comes from Google's OAuth `error` code. */
+async function refreshOnce(credential: GoogleCredential, tokenEndpoint: TokenEndpoint): Promise<CredentialReport> {
   const base = { label: credential.label, source: credential.source };
-  let response: Response;
   try {
-    response = await fetchGoogle(tokenUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credential.refreshToken, client_id: credential.clientId, client_secret: credential.clientSecret }).toString(),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
+    await tokenEndpoint.refresh(credential);
+    return { ...base, state: 'valid', detail: 'refresh works' };
   } catch (error) {
-    return { ...base, state: 'unreachable', detail: `token endpoint unreachable (${describeNetworkError(error)})` };
+    if (error instanceof CredentialRevokedError) {
+      if (error.oauthError === 'invalid_client' || error.oauthError === 'unauthorized_client') {
+        return { ...base, state: 'wrong-client', detail: `${error.oauthError}: client_id/client_secret do not match the login` };
+      }
+      return { ...base, state: 'revoked', detail: `revoked (${error.detail})` };
+    }
+    if (error instanceof TokenRefreshFailedError) {
+      if (error.tokenEndpointStatus !== undefined) return { ...base, state: 'error', detail: `HTTP ${error.tokenEndpointStatus}` };
+      return { ...base, state: 'unreachable', detail: `token endpoint unreachable (${describeNetworkError(error.cause)})` };
+    }
+    throw error;
   }
-  const body = parseJsonObject(await response.text());
-  if (response.ok && typeof body?.access_token === 'string') return { ...base, state: 'valid', detail: 'refresh works' };
-  const code = typeof body?.error === 'string' ? body.error : undefined;
-  if (code === 'invalid_grant') return { ...base, state: 'revoked', detail: `revoked (invalid_grant${typeof body?.error_description === 'string' ? `: ${body.error_description}` : ''})` };
-  if (code === 'invalid_client' || code === 'unauthorized_client') return { ...base, state: 'wrong-client', detail: `${code}: client_id/client_secret do not match the login` };
-  return { ...base, state: 'error', detail: `HTTP ${response.status}${code ? ` ${code}` : ''}` };
 }
 
 export const credentialsCheck: Check = {
   id: 'credentials',
   title: 'Google credentials refresh (local)',
   async run(context) {
-    const { env, cwd, tokenUrl, timeoutMs } = context.settings;
+    const { config, cwd, timeoutMs } = context.settings;
+    const tokenUrl = config.google.oauthTokenUrl;
     let loaded;
     try {
-      loaded = await loadGoogleCredentials({
-        credentialsJson: env.GEMINI_CREDENTIALS?.trim() || undefined,
-        credentialsFile: env.GOOGLE_APPLICATION_CREDENTIALS?.trim() || undefined,
-        cwd,
-        geminiHome: env.GEMINI_CLI_HOME?.trim() || undefined,
-      });
+      // The gateway's own loader and precedence (GEMINI_CREDENTIALS + GEMINI_CREDENTIALS_DIR, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini).
+      loaded = await loadGoogleCredentials(credentialSourcesFrom(config.google, cwd));
     } catch (error) {
       if (error instanceof CredentialFormatError) {
-        return { status: 'FAIL', detail: error.message, cause: 'the credential source is set but unusable (missing file, a folder, not JSON, or no refresh_token)', fix: 'run `npx geminicli2api login --out <file>` and point GOOGLE_APPLICATION_CREDENTIALS at that file', doc: doc('no-usable-credential') };
+        return { status: 'FAIL', detail: error.message, cause: 'the credential source is set but unusable (missing file or folder, not JSON, or no refresh_token)', fix: 'run `npx geminicli2api login --out <file>` and point GOOGLE_APPLICATION_CREDENTIALS at that file (or put it in GEMINI_CREDENTIALS_DIR)', doc: doc('no-usable-credential') };
       }
       throw error;
     }
-    if (loaded.credentials.length === 0) return { status: 'SKIP', detail: 'no credentials available to doctor here (GEMINI_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini)' };
+    if (loaded.credentials.length === 0) return { status: 'SKIP', detail: 'no credentials available to doctor here (GEMINI_CREDENTIALS, GEMINI_CREDENTIALS_DIR, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini)' };
     for (const credential of loaded.credentials) {
       context.secrets.add(credential.refreshToken);
       if (credential.accessToken) context.secrets.add(credential.accessToken);
     }
-    const http = createGoogleHttp();
+    // The gateway's transport (proxies, timeouts) and token endpoint, with doctor's per-request timeout.
+    const doctorConfig = { ...config, upstream: { ...config.upstream, oauthTimeoutMs: timeoutMs } };
+    const dispatcher = createOutboundDispatcher(doctorConfig);
     let reports: CredentialReport[];
     try {
-      reports = await Promise.all(loaded.credentials.map((credential) => refreshOnce(credential, tokenUrl, http.fetch, timeoutMs)));
+      const tokenEndpoint = new GoogleAuthTokenEndpoint(doctorConfig, dispatcher);
+      reports = await Promise.all(loaded.credentials.map((credential) => refreshOnce(credential, tokenEndpoint)));
     } finally {
-      await http.close();
+      await dispatcher.close().catch(() => undefined);
     }
     const data = { source: loaded.description, tokenUrl, credentials: reports };
     const summary = reports.map((report) => `${report.label}: ${report.detail}`).join('; ');
@@ -122,7 +132,7 @@ export const redisCheck: Check = {
   id: 'redis',
   title: 'Redis (shared state)',
   async run(context: DoctorContext): Promise<Verdict> {
-    const url = context.settings.env.REDIS_URL?.trim();
+    const url = context.settings.config.redis?.url;
     const shared = readinessIndicators(context).sharedState as { status?: string; mode?: string; message?: string } | undefined;
     const gatewayMode = shared?.mode;
     if (!url && (!shared || gatewayMode === 'local')) return { status: 'SKIP', detail: 'no Redis configured: the gateway keeps its state in-process (fine for a single replica)' };
