@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { CREDENTIAL_SOURCES } from './credential-help';
 
 /** Gemini CLI's public installed-app client (../shared/spec/code-assist-wire.md §4.1). */
 export const GEMINI_CLI_CLIENT_ID = '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com';
@@ -133,7 +134,7 @@ export async function loadGoogleCredentials(sources: CredentialSources): Promise
     const parsed = await readJsonFile(path, path);
     if (parsed !== undefined) return { credentials: parseMany(parsed, path), description: path };
   }
-  return { credentials: [], description: 'none found (GEMINI_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini/oauth_creds.json)' };
+  return { credentials: [], description: `none found in ${CREDENTIAL_SOURCES}` };
 }
 
 /** Regular files (symlinks followed, as Kubernetes mounts Secrets), dotfiles skipped, sorted by name. */

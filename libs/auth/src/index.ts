@@ -6,3 +6,4 @@ export * from './access-token.service';
 export * from './credential-store';
 export * from './auth.module';
 export * from './credential-pool';
+export * from './credential-help';
