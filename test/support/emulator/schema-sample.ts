@@ -30,7 +30,9 @@ export function sampleForSchema(schema: unknown, echo: string, depth = 0): unkno
       return echo;
     case 'number':
     case 'integer':
-      return typeof schema.minimum === 'number' ? schema.minimum : typeof schema.maximum === 'number' ? Math.min(0, schema.maximum) : 0;
+      // The minimum, else 1: an unconstrained number is usually a score or count described in
+      // prose ("from 1-100", Gemini CLI's router), which a real model answers within.
+      return typeof schema.minimum === 'number' ? schema.minimum : typeof schema.maximum === 'number' ? Math.min(1, schema.maximum) : 1;
     case 'boolean':
       return false;
     case 'null':

@@ -6,7 +6,8 @@ describe('emulator: JSON-mode answers satisfy the response schema', () => {
     expect(sampleForSchema(classifier, 'Echo: hi')).toEqual({ complexity_reasoning: 'Echo: hi', complexity_score: 1 });
     const jsonSchema = { type: 'object', properties: { model_choice: { type: 'string', enum: ['flash', 'pro'] }, tags: { type: 'array', items: { type: 'string' }, minItems: 1 }, ok: { type: ['boolean', 'null'] } }, required: ['model_choice', 'tags', 'ok'] };
     expect(sampleForSchema(jsonSchema, 'e')).toEqual({ model_choice: 'flash', tags: ['e'], ok: false });
-    expect(sampleForSchema({ anyOf: [{ type: 'null' }, { type: 'number' }] }, 'e')).toBe(0);
+    expect(sampleForSchema({ anyOf: [{ type: 'null' }, { type: 'number' }] }, 'e')).toBe(1);
+    expect(sampleForSchema({ type: 'INTEGER', description: 'Complexity score from 1-100.' }, 'e')).toBe(1);
   });
 
   it('gives up on what it does not understand, so the caller falls back to the echo object', () => {
