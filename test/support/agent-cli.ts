@@ -88,3 +88,33 @@ export function runProcess(command: string, args: readonly string[], options: { 
     });
   });
 }
+
+export interface BackgroundProcess {
+  child: ChildProcess;
+  /** stdout and stderr so far, interleaved in arrival order. */
+  output(): string;
+  /** Kills the process group and waits for the child to be gone. */
+  stop(): Promise<void>;
+}
+
+/** Starts a long-running command in its own process group (stopped by stop() or killRunningProcesses()). */
+export function startBackground(command: string, args: readonly string[], options: { cwd: string; env: Record<string, string> }): BackgroundProcess {
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  running.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString('utf8'); });
+  const closed = new Promise<void>((resolveClosed) => child.once('close', () => {
+    running.delete(child);
+    resolveClosed();
+  }));
+  child.once('error', () => undefined);
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      killGroup(child);
+      await closed;
+    },
+  };
+}
