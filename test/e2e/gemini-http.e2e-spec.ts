@@ -108,10 +108,12 @@ describe('Gemini API over raw HTTP', () => {
     expect(emulator.counters().generateCalls).toBe(before);
   });
 
-  it('answers an unknown model with 404 NOT_FOUND without calling Google', async () => {
+  it('forwards a model name it does not list and returns Google\'s own 404 as it is', async () => {
+    const before = emulator.counters().generateCalls;
     const response = await post('/v1beta/models/gemini-9-ultra:generateContent', generateBody('x'));
     expect(response.status).toBe(404);
-    expect(((await response.json()) as { error: { status: string } }).error.status).toBe('NOT_FOUND');
+    expect(await response.json()).toEqual({ error: { code: 404, message: 'Requested entity was not found.', status: 'NOT_FOUND' } });
+    expect(emulator.counters().generateCalls).toBe(before + 1);
   });
 
   it('answers unknown routes and methods with 404 (no catch-all)', async () => {

@@ -126,12 +126,14 @@ describe('Gemini API through @google/genai', () => {
     expect((error as ApiError).status).toBe(429);
   });
 
-  it('an unknown model is a 404 ApiError with Google\'s NOT_FOUND body', async () => {
+  it('an unknown model is forwarded and Google\'s 404 NOT_FOUND comes back as an ApiError', async () => {
+    const before = emulator.counters().generateCalls;
     const error = await ai.models.generateContent({ model: 'gemini-0-nonexistent', contents: 'x' }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).status).toBe(404);
     expect((error as ApiError).message).toContain('NOT_FOUND');
-    expect(emulator.counters().generateCalls).toBe(0);
+    expect((error as ApiError).message).toContain('Requested entity was not found.');
+    expect(emulator.counters().generateCalls).toBe(before + 1);
   });
 
   it('an upstream error after the stream started ends it as an ApiError the SDK understands', async () => {

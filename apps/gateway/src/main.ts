@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { config as loadDotenv } from 'dotenv';
-import { CredentialFormatError, credentialSourcesFrom, loadGoogleCredentials } from '@app/auth';
+import { CredentialFormatError, credentialSourcesFrom, loadGoogleCredentials, noCredentialsWarning } from '@app/auth';
 import { ConfigError, createLogger, loadConfig } from '@app/common';
 import { createGatewayApp } from './app.factory';
 import { installGracefulShutdown } from './shutdown';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   if (credentials.credentials.length === 0) {
-    logger.warn({ msg: `No Google credentials found (${credentials.description}); /health/ready stays 503 until one is configured.` });
+    logger.warn({ msg: noCredentialsWarning() });
   } else {
     logger.info({ msg: 'Google credentials loaded', source: credentials.description, count: credentials.credentials.length, labels: credentials.credentials.map((credential) => credential.label) });
   }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ServiceUnavailableError } from '@app/common';
+import { CREDENTIAL_FIXES } from './credential-help';
 import type { GoogleCredential, LoadedCredentials } from './google-credentials';
 
 /** The Google credentials this replica serves with, loaded once at boot. */
@@ -20,7 +21,7 @@ export class CredentialStore {
     const credential = this.loaded.credentials[0];
     if (!credential) {
       throw new ServiceUnavailableError(
-        `No Google credentials are configured (looked for ${this.loaded.description}). Set GEMINI_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS, or log in with \`npx geminicli2api login\`.`,
+        `No Google credentials are configured (${this.loaded.description}). ${CREDENTIAL_FIXES}`,
         { code: 'no_google_credentials' },
       );
     }

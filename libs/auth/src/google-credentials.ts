@@ -3,6 +3,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GatewayConfig } from '@app/common';
+import { CREDENTIAL_SOURCES } from './credential-help';
 
 /** Gemini CLI's public installed-app client (docs/wire/oauth.md). */
 export const GEMINI_CLI_CLIENT_ID = '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com';
@@ -148,7 +149,7 @@ export async function loadGoogleCredentials(sources: CredentialSources): Promise
     const parsed = await readJsonFile(path, path);
     if (parsed !== undefined) return { credentials: parseMany(parsed, path), description: path };
   }
-  return { credentials: [], description: 'none found (GEMINI_CREDENTIALS, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini/oauth_creds.json)' };
+  return { credentials: [], description: `none found in ${CREDENTIAL_SOURCES}` };
 }
 
 /** Regular files (symlinks followed, as Kubernetes mounts Secrets), dotfiles skipped, sorted by name. */

@@ -11,3 +11,4 @@ export * from './team/client-keys-file';
 export * from './team/team-store';
 export * from './team/redis-team-store';
 export * from './team/key-limits';
+export * from './credential-help';

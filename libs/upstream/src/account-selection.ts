@@ -1,5 +1,5 @@
 import { GatewayError, ServiceUnavailableError, UpstreamError } from '@app/common';
-import type { CredentialPool, GoogleCredential, PickResult } from '@app/auth';
+import { noUsableAccountMessage, type CredentialPool, type GoogleCredential, type PickResult } from '@app/auth';
 
 type NoAccount = Extract<PickResult, { credential?: undefined }>;
 
@@ -27,7 +27,7 @@ export interface SelectionBudget {
  * or a short wait for the earliest reset, or the error that says why none can.
  */
 export class AccountSelection {
-  constructor(private readonly pool: Pick<CredentialPool, 'pick' | 'size'>) {}
+  constructor(private readonly pool: Pick<CredentialPool, 'pick' | 'size'>, private readonly adminStatusEnabled = false) {}
 
   next(model: string, tried: ReadonlySet<string>, budget: SelectionBudget): Selection {
     const pick = this.pool.pick(model, tried);
@@ -59,7 +59,7 @@ export class AccountSelection {
     const earliest = [...pick.reasons].filter((reason) => !reason.disabled).sort((a, b) => a.until - b.until)[0];
     if (retryAfterSeconds === undefined || !earliest) {
       const reasons = [...new Set(pick.reasons.map((reason) => reason.message))].join(' | ');
-      return new ServiceUnavailableError(`No usable Google account for ${model}${this.pool.size > 0 ? `: ${reasons || 'all disabled'}` : ''}. See /admin/status.`, { code: 'no_usable_credential' });
+      return new ServiceUnavailableError(noUsableAccountMessage({ model, configuredAccounts: this.pool.size, reasons, adminStatusEnabled: this.adminStatusEnabled }), { code: 'no_usable_credential' });
     }
     const daily = pick.reasons.every((reason) => reason.class === 'daily_quota' || reason.disabled);
     return new GatewayError(`All Google accounts are cooling down for ${model}; the earliest is usable again in ${retryAfterSeconds} s. Google said: ${earliest.message}`, {

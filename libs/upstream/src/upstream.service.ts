@@ -68,7 +68,7 @@ export class UpstreamService {
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    this.selection = new AccountSelection(pool);
+    this.selection = new AccountSelection(pool, Boolean(config.admin?.key));
     this.tokenRetry = new TokenRetry(http, tokens, {
       onRefreshRetry: () => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' }),
       onGoogleError: ({ payload, classified }, credential, call) => {

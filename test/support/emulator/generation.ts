@@ -73,6 +73,7 @@ function generationInput(envelope: ValidEnvelope, userText: string): GenerationI
     userText,
     includeThoughts: thinking.includeThoughts === true,
     jsonMode: config.responseMimeType === 'application/json',
+    responseSchema: config.responseJsonSchema ?? config.responseSchema,
     promptTokens: Math.max(1, estimateTokens(promptCharacters(envelope.request))),
   };
 }

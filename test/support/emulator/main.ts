@@ -1,14 +1,19 @@
 /**
- * Standalone emulator: `npm run emulator` (or `node dist/test/support/emulator/main.js`).
- * Env: EMULATOR_PORT (8090), EMULATOR_HOST (127.0.0.1), EMULATOR_REFRESH_TOKEN (emu-refresh-token).
- * Starts with one onboarded account and prints the gateway env block; stops on SIGINT/SIGTERM.
+ * Standalone emulator: `npm run emulator [-- --write-env .env]` (or `node dist/test/support/emulator/main.js`).
+ * Env: EMULATOR_PORT (8090), EMULATOR_HOST (127.0.0.1), EMULATOR_REFRESH_TOKEN (emu-refresh-token),
+ * EMULATOR_CLIENT_KEY (dev-key: the gateway client key put in the block).
+ * Starts with one onboarded account and prints the gateway env block as `export` lines (and writes
+ * it to the --write-env, which the gateway reads as .env); stops on SIGINT/SIGTERM.
  */
+import { writeEnvArgument, renderExports, writeEnvFile } from './env-block';
 import { GEMINI_CLI_CLIENT_ID, GEMINI_CLI_CLIENT_SECRET, emulateDirective, startEmulator } from './index';
 
 async function main(): Promise<void> {
   const port = Number(process.env.EMULATOR_PORT ?? 8090);
   const host = process.env.EMULATOR_HOST ?? '127.0.0.1';
   const refreshToken = process.env.EMULATOR_REFRESH_TOKEN ?? 'emu-refresh-token';
+  const clientKey = process.env.EMULATOR_CLIENT_KEY ?? 'dev-key';
+  const envFile = writeEnvArgument(process.argv.slice(2));
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`EMULATOR_PORT must be a port number, got ${process.env.EMULATOR_PORT}`);
 
   const emulator = await startEmulator({ port, host });
@@ -20,6 +25,14 @@ async function main(): Promise<void> {
     refresh_token: refreshToken,
   });
 
+  const gatewayEnv = {
+    CODE_ASSIST_ENDPOINT: emulator.url,
+    GOOGLE_OAUTH_TOKEN_URL: emulator.tokenUrl,
+    GEMINI_CREDENTIALS: credentials,
+    GEMINI_AUTH_PASSWORD: clientKey,
+  };
+  if (envFile) writeEnvFile(envFile, gatewayEnv);
+
   const lines = [
     `Google emulator listening on ${emulator.url}`,
     `  Code Assist : ${emulator.url}/v1internal:<method>`,
@@ -27,10 +40,11 @@ async function main(): Promise<void> {
     `  Authorize   : ${emulator.url}/o/oauth2/v2/auth`,
     `  Account     : refresh token "${refreshToken}", project ${emulator.accountProject(refreshToken)}`,
     '',
-    'Gateway environment (paste into your shell or .env):',
-    `CODE_ASSIST_ENDPOINT=${emulator.url}`,
-    `GOOGLE_OAUTH_TOKEN_URL=${emulator.tokenUrl}`,
-    `GEMINI_CREDENTIALS='${credentials}'`,
+    envFile
+      ? `Gateway environment, written to ${envFile} (the gateway reads ./.env; in a shell: . ${envFile.includes('/') ? envFile : `./${envFile}`}):`
+      : 'Gateway environment: paste into the shell that runs the gateway (or rerun with -- --write-env .env to write it):',
+    ...renderExports(gatewayEnv),
+    `Client key for requests: ${clientKey} (Authorization: Bearer ${clientKey})`,
     '',
     'Script a single call from the prompt (the last user message) with a directive:',
     `  ${emulateDirective({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 3 })}`,

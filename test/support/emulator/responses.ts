@@ -3,6 +3,7 @@
  * renders a plan as Code Assist stream events or as one generateContent response (§1.3, §1.4).
  */
 import { estimateTokens } from './prompt';
+import { sampleForSchema } from './schema-sample';
 import type { EmulatorBehaviour, UsageField } from './types';
 
 type Part = Record<string, unknown>;
@@ -15,6 +16,8 @@ export interface GenerationInput {
   userText: string;
   includeThoughts: boolean;
   jsonMode: boolean;
+  /** `responseJsonSchema` or `responseSchema` of a JSON-mode call, when one was sent. */
+  responseSchema?: unknown;
   promptTokens: number;
 }
 
@@ -42,7 +45,8 @@ const DEFAULT_THOUGHT = 'Thinking about it';
 const DEFAULT_IMAGE_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 export function echoText(input: GenerationInput): string {
-  return input.jsonMode ? JSON.stringify({ echo: input.userText }) : `Echo: ${input.userText}`;
+  if (!input.jsonMode) return `Echo: ${input.userText}`;
+  return JSON.stringify(sampleForSchema(input.responseSchema, `Echo: ${input.userText}`) ?? { echo: input.userText });
 }
 
 /** Splits text into up to `count` pieces on character (code point) boundaries. */

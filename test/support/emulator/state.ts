@@ -22,6 +22,12 @@ export const DEFAULT_MODELS = [
   'gemini-3.1-pro-preview',
   'gemini-3-flash-preview',
   'gemini-3.1-flash-lite',
+  // Gemini CLI 0.61: Code Assist serves Gemini 3.5 Flash as `gemini-3-flash` (it does not expect the
+  // string `gemini-3.5-flash`), and the router/helper models under their own names.
+  'gemini-3-flash',
+  'gemini-3.5-flash-lite',
+  'gemini-3.8-flash',
+  'gemini-3.1-pro-preview-customtools',
 ];
 
 export type TierId = 'free-tier' | 'standard-tier';

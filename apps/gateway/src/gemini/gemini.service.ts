@@ -17,6 +17,9 @@ const STREAM_HEADERS: Record<NativeStreamFormat, Record<string, string>> = {
  * nothing; Google's answers come back unwrapped from the Code Assist envelope, through the same
  * pipeline as every other surface with a pass-through encoder.
  */
+/** The Gemini route forwards any model name it does not list: Google's own 404 answers it. */
+const GEMINI_ROUTE_MODELS = { forwardAnyName: true } as const;
+
 @Injectable()
 export class GeminiService {
   constructor(
@@ -26,18 +29,18 @@ export class GeminiService {
   ) {}
 
   async generate(modelId: string, body: GenerateContentRequest, signal: AbortSignal): Promise<GenerateContentResponse> {
-    const model = this.catalog.require(modelId);
+    const model = this.catalog.require(modelId, GEMINI_ROUTE_MODELS);
     const { response } = await this.pipeline.generate({ surface: 'gemini', model, request: applyNativeDefaults(body, model), signal, modelFailuresAreErrors: false });
     return response;
   }
 
   async countTokens(modelId: string, contents: GenerateContentRequest['contents'], signal: AbortSignal): Promise<{ totalTokens: number }> {
-    const model = this.catalog.require(modelId);
+    const model = this.catalog.require(modelId, GEMINI_ROUTE_MODELS);
     return this.upstream.countTokens({ model: model.base, contents, signal });
   }
 
   async stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
-    const model = this.catalog.require(modelId);
+    const model = this.catalog.require(modelId, GEMINI_ROUTE_MODELS);
     await this.pipeline.stream({
       surface: 'gemini', model, request: applyNativeDefaults(body, model), reply,
       encoder: createGeminiPassThroughEncoder(), framing: format, headers: STREAM_HEADERS[format], newline: '\r\n',

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, ModelNotFoundError, type GatewayConfig } from '@app/common';
-import { ModelCatalog, type ResolvedModel } from '@app/translation';
+import { ModelCatalog, type ResolveOptions, type ResolvedModel } from '@app/translation';
 
 /** The catalog as an injectable, built once from config (EXTRA_MODELS). */
 @Injectable()
@@ -9,9 +9,12 @@ export class ModelCatalogService extends ModelCatalog {
     super(config.models.extra);
   }
 
-  /** Resolves or throws the 404 both dialects expect (`model_not_found`). */
-  require(requestedId: string): ResolvedModel {
-    const resolved = this.resolve(requestedId);
+  /**
+   * Resolves or throws the 404 both dialects expect (`model_not_found`). Names the catalog does
+   * not list are forwarded when catalog-shaped, or always with `forwardAnyName` (the Gemini route).
+   */
+  require(requestedId: string, options: ResolveOptions = {}): ResolvedModel {
+    const resolved = this.resolve(requestedId, options);
     if (!resolved) throw new ModelNotFoundError(requestedId.replace(/^models\//, ''));
     return resolved;
   }

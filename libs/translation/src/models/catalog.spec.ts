@@ -15,8 +15,33 @@ describe('ModelCatalog', () => {
     expect(catalog.resolve(requested)).toMatchObject({ base, search, thinking });
   });
 
-  it.each(['gemini-2.5-pro-nothinking-maxthinking', 'gpt-4o', 'gemini-2.5-flash-image-preview-nothinking', '-search', ''])('refuses %s', (requested) => {
+  it.each(['gemini-2.5-pro-nothinking-maxthinking', 'gpt-4o', 'gemini-2.5-flash-image-preview-nothinking', '-search', '', 'gemini-x', 'gemini-4-pro/../x'])('refuses %s', (requested) => {
     expect(catalog.resolve(requested)).toBeUndefined();
+  });
+
+  it('lists the ids Gemini CLI 0.61 uses and renames gemini-3.5-flash for Code Assist', () => {
+    for (const id of ['gemini-3.5-flash', 'gemini-3.5-flash-lite', 'gemini-3.8-flash', 'gemini-3.1-pro-preview-customtools']) {
+      expect(catalog.get(id)).toBeDefined();
+      expect(catalog.resolve(id)).toMatchObject({ known: true });
+    }
+    expect(catalog.resolve('gemini-3.5-flash-search-nothinking')).toMatchObject({ requested: 'gemini-3.5-flash-search-nothinking', base: 'gemini-3-flash', search: true, thinking: 'none' });
+    expect(catalog.resolve('gemini-3.5-flash-lite')).toMatchObject({ base: 'gemini-3.5-flash-lite' });
+  });
+
+  it('forwards unlisted gemini-* names on every route, keeping variant suffixes when the family thinks', () => {
+    expect(catalog.resolve('gemini-9.9-flash')).toMatchObject({ requested: 'gemini-9.9-flash', base: 'gemini-9.9-flash', known: false, search: false, thinking: 'default' });
+    expect(catalog.get('gemini-9.9-flash')).toBeUndefined();
+    expect(catalog.resolve('models/gemini-3.9-pro-preview-search-maxthinking')).toMatchObject({ base: 'gemini-3.9-pro-preview', known: false, search: true, thinking: 'max' });
+    // the family of gemini-9 is unknown, so a thinking suffix is not interpreted: Google sees the whole name
+    expect(catalog.resolve('gemini-9-nothinking')).toMatchObject({ base: 'gemini-9-nothinking', thinking: 'default', known: false });
+  });
+
+  it('forwards any well-formed name only when asked (the Gemini route)', () => {
+    expect(catalog.resolve('gemma-4-31b-it')).toBeUndefined();
+    expect(catalog.resolve('gemma-4-31b-it', { forwardAnyName: true })).toMatchObject({ base: 'gemma-4-31b-it', known: false });
+    expect(catalog.resolve('models/gpt-4o', { forwardAnyName: true })).toMatchObject({ base: 'gpt-4o', thinking: 'default' });
+    expect(catalog.resolve('GPT 4o', { forwardAnyName: true })).toBeUndefined();
+    expect(catalog.resolve('gemini-2.5-pro-nothinking-maxthinking', { forwardAnyName: true })).toBeUndefined();
   });
 
   it('advertises variants (combined ones too) but none for image models, without duplicates', () => {

@@ -1,8 +1,11 @@
 /**
  * The model catalog: the base models Code Assist serves today (Gemini CLI's list, see
- * docs/wire/models.md) plus the variant suffixes the original gateway
- * advertised. Pure data and pure functions; extra ids come from config (EXTRA_MODELS).
+ * docs/wire/models.md) plus the variant suffixes the original gateway advertised. Pure data and
+ * pure functions; extra ids come from config (EXTRA_MODELS). Names it does not know are forwarded
+ * to Google when they look like Gemini model ids (or always, on the Gemini route): Google adds
+ * models every few weeks and its own 404 is the right answer for a name it does not serve.
  */
+import { codeAssistModelName } from './code-assist-names';
 
 /** How a model family is told how much to think. */
 export type ThinkingProfile =
@@ -40,6 +43,10 @@ export const BASE_MODELS: readonly BaseModel[] = [
   { id: 'gemini-3.1-pro-preview', displayName: 'Gemini 3.1 Pro Preview', description: 'Preview of Gemini 3.1 Pro.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_PRO_3, preview: true },
   { id: 'gemini-3-flash-preview', displayName: 'Gemini 3 Flash Preview', description: 'Preview of Gemini 3 Flash.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL, preview: true },
   { id: 'gemini-3.1-flash-lite', displayName: 'Gemini 3.1 Flash-Lite', description: 'Gemini 3.1 Flash-Lite: fast helper model.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL },
+  { id: 'gemini-3.1-pro-preview-customtools', displayName: 'Gemini 3.1 Pro Preview (custom tools)', description: 'Gemini 3.1 Pro Preview tuned for custom tools.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: BUDGET_PRO_3, preview: true },
+  { id: 'gemini-3.5-flash', displayName: 'Gemini 3.5 Flash', description: 'Gemini 3.5 Flash (Code Assist serves it as gemini-3-flash).', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL },
+  { id: 'gemini-3.5-flash-lite', displayName: 'Gemini 3.5 Flash-Lite', description: 'Gemini 3.5 Flash-Lite: Gemini CLI 0.61\'s router and helper model.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL },
+  { id: 'gemini-3.8-flash', displayName: 'Gemini 3.8 Flash', description: 'Gemini 3.8 Flash: the newest Flash Gemini CLI 0.61 knows.', inputTokenLimit: MILLION, outputTokenLimit: 65536, thinking: LEVEL },
 ];
 
 export type ThinkingVariant = 'default' | 'none' | 'max';
@@ -47,12 +54,24 @@ export type ThinkingVariant = 'default' | 'none' | 'max';
 export interface ResolvedModel {
   /** What the client asked for, without a `models/` prefix (echoed back in responses). */
   requested: string;
-  /** The id sent upstream to Code Assist. */
+  /** The id sent upstream to Code Assist (after Gemini CLI's renames, see code-assist-names.ts). */
   base: string;
   search: boolean;
   thinking: ThinkingVariant;
   info: BaseModel;
+  /** False for a name the catalog does not list, forwarded for Google to accept or refuse. */
+  known: boolean;
 }
+
+export interface ResolveOptions {
+  /** Forward any name the catalog does not know (the Gemini route), not only `gemini-*` ones. */
+  forwardAnyName?: boolean;
+}
+
+/** Names shaped like Google's Gemini ids are forwarded on every route even when not listed. */
+const CATALOG_SHAPED = /^gemini-[0-9][a-z0-9.-]*$/;
+/** What any forwarded name must look like (Google's ids are short, lower-case, dotted and dashed). */
+const MODEL_ID_SHAPE = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
 export interface CatalogEntry {
   id: string;
@@ -98,31 +117,66 @@ export class ModelCatalog {
 
   /**
    * Splits variant suffixes off a requested id, in any order and combination
-   * (`gemini-2.5-pro-search-maxthinking`, `gemini-2.5-pro-maxthinking-search`). Returns undefined
-   * when the base is not a known model: we answer 404 rather than forward junk upstream.
+   * (`gemini-2.5-pro-search-maxthinking`, `gemini-2.5-pro-maxthinking-search`). A base the catalog
+   * does not list is forwarded (with a guessed thinking profile) when it is catalog-shaped
+   * (`gemini-<version>…`) or `forwardAnyName` is set. Otherwise, for contradictory suffixes
+   * (`-nothinking-maxthinking`) and for thinking variants of a listed model that does not think,
+   * the answer is undefined (the caller answers 404 `model_not_found`).
    */
-  resolve(requestedId: string): ResolvedModel | undefined {
+  resolve(requestedId: string, options: ResolveOptions = {}): ResolvedModel | undefined {
     const requested = stripModelsPrefix(requestedId.trim());
-    let base = requested;
-    let search = false;
-    let thinking: ThinkingVariant = 'default';
-    for (let changed = true; changed;) {
-      changed = false;
-      for (const suffix of SUFFIXES) {
-        if (base.endsWith(suffix) && base.length > suffix.length) {
-          base = base.slice(0, -suffix.length);
-          changed = true;
-          if (suffix === '-search') search = true;
-          else if (thinking === 'default') thinking = suffix === '-nothinking' ? 'none' : 'max';
-          else return undefined; // both -nothinking and -maxthinking
-        }
+    if (requested === '') return undefined;
+    const split = splitSuffixes(requested);
+    if (!split) return undefined;
+    const info = this.baseById.get(split.base);
+    if (info) {
+      if (split.thinking !== 'default' && info.thinking.kind === 'none') return undefined;
+      return { requested, base: codeAssistModelName(split.base), search: split.search, thinking: split.thinking, info, known: true };
+    }
+    if (!MODEL_ID_SHAPE.test(requested)) return undefined;
+    if (!options.forwardAnyName && !CATALOG_SHAPED.test(requested)) return undefined;
+    return forwardedUnknown(requested, split);
+  }
+}
+
+interface SuffixSplit {
+  base: string;
+  search: boolean;
+  thinking: ThinkingVariant;
+}
+
+/** Strips `-search`, `-nothinking`, `-maxthinking` in any order; undefined when both thinking suffixes appear. */
+function splitSuffixes(requested: string): SuffixSplit | undefined {
+  let base = requested;
+  let search = false;
+  let thinking: ThinkingVariant = 'default';
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const suffix of SUFFIXES) {
+      if (base.endsWith(suffix) && base.length > suffix.length) {
+        base = base.slice(0, -suffix.length);
+        changed = true;
+        if (suffix === '-search') search = true;
+        else if (thinking === 'default') thinking = suffix === '-nothinking' ? 'none' : 'max';
+        else return undefined;
       }
     }
-    const info = this.baseById.get(base);
-    if (!info) return undefined;
-    if (thinking !== 'default' && info.thinking.kind === 'none') return undefined;
-    return { requested, base, search, thinking, info };
   }
+  return { base, search, thinking };
+}
+
+/**
+ * A name the catalog does not list. Variant suffixes still work on a base that looks like a model
+ * that thinks; otherwise the whole name goes to Google untouched, so Google decides.
+ */
+function forwardedUnknown(requested: string, split: SuffixSplit): ResolvedModel {
+  if (split.base !== requested && CATALOG_SHAPED.test(split.base)) {
+    const info = guessBaseModel(split.base);
+    if (split.thinking === 'default' || info.thinking.kind !== 'none') {
+      return { requested, base: codeAssistModelName(split.base), search: split.search, thinking: split.thinking, info, known: false };
+    }
+  }
+  return { requested, base: codeAssistModelName(requested), search: false, thinking: 'default', info: guessBaseModel(requested), known: false };
 }
 
 export function stripModelsPrefix(id: string): string {
