@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { InvalidRequestError, SSE_HEADERS } from '@app/common';
 import {
@@ -9,7 +8,7 @@ import {
 } from '@app/translation';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
 import { ModelCatalogService } from '../shared/model-catalog.provider';
-import { ResponseStore } from './response-store';
+import { ResponseStore, itemIds, newResponseId } from './response-store';
 
 /** Header naming the tools the gateway did not send to Google (e.g. `web_search` next to functions). */
 export const DROPPED_TOOLS_HEADER = 'x-gateway-dropped-tools';
@@ -34,20 +33,21 @@ export class ResponsesService {
     try {
       const request = parseResponsesRequest(body);
       const model = this.catalog.require(request.model);
-      const input = [...(await this.history(request.previous_response_id)), ...request.input];
+      const input = [...(await this.history(request.previous_response_id)), ...(await this.store.resolveReferences(request.input))];
       const converted = convertResponsesRequestToGemini({ ...request, input }, { model });
       if (converted.droppedTools.length > 0) {
         this.logger.log({ msg: 'tools not sent to Google', dropped: converted.droppedTools, reason: 'Google Search cannot be combined with function declarations; hosted tools have no Gemini equivalent' });
       }
+      const id = newResponseId();
       const encoder: ResponsesEncoderOptions = {
-        id: `resp_${randomBytes(24).toString('hex')}`,
+        id,
         createdAt: Math.floor(Date.now() / 1000),
         model: model.requested,
         settings: responseSettingsOf(request),
         customToolNames: converted.customToolNames,
         namespaces: converted.namespaces,
         includeEncryptedReasoning: (request.include ?? []).includes(ENCRYPTED_REASONING_INCLUDE),
-        newItemId: (prefix) => `${prefix}_${randomBytes(24).toString('hex')}`,
+        newItemId: itemIds(id),
       };
       return { request, model, converted, input, encoder };
     } catch (error) {
