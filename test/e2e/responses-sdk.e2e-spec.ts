@@ -211,4 +211,9 @@ describe('OpenAI Responses API through the openai SDK', () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(await refused.json())).toContain('Multiple tools are supported only when they are all search tools.');
   });
+
+  it('is counted under the metrics surface "responses"', async () => {
+    const metrics = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/geminicli2api_http_requests_total\{[^}]*surface="responses"[^}]*\} [1-9]/);
+  });
 });

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator, type GoogleEmulator } from '../../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
-import { CODEX_VERSION, codexConfig, codexModelCatalog, ensureCodex, killCodexProcesses, runCodex, type CodexRun } from './codex-cli';
+import { CODEX_VERSION, codexConfig, codexModel, codexModelCatalog, ensureCodex, killCodexProcesses, runCodex, type CodexRun } from './codex-cli';
 
 type Part = Record<string, any>;
 type Envelope = { model: string; request: { contents: Array<{ role: string; parts: Part[] }>; tools?: Array<Record<string, any>>; [key: string]: any } };
 
-const MODEL = 'gemini-2.5-pro';
 
 /**
  * The real Codex CLI (`@openai/codex`, pinned, installed on demand into a cache outside the repo)
@@ -42,9 +41,9 @@ describe(`Codex CLI ${CODEX_VERSION} through the Responses API`, () => {
     const cwd = join(root, name, 'work');
     mkdirSync(join(home, '.codex'), { recursive: true });
     mkdirSync(cwd, { recursive: true });
-    const catalog = join(home, '.codex', 'gemini-models.json');
-    writeFileSync(catalog, codexModelCatalog(MODEL, 'Gemini 2.5 Pro'));
-    writeFileSync(join(home, '.codex', 'config.toml'), codexConfig(gateway.url, MODEL, catalog));
+    // The README's two files, as a user would save them (only base_url differs).
+    writeFileSync(join(home, '.codex', 'gemini-models.json'), codexModelCatalog());
+    writeFileSync(join(home, '.codex', 'config.toml'), codexConfig(gateway.url));
     return { home, cwd };
   }
 
@@ -66,9 +65,11 @@ describe(`Codex CLI ${CODEX_VERSION} through the Responses API`, () => {
     expect(run.timedOut).toBe(false);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Hello from the gateway');
+    expect(run.stderr).not.toMatch(/unrecognized configuration|Model metadata for .* not found/);
 
     const [call] = generations().slice(before);
     expect(call.status).toBe(200);
+    expect((call.body as Envelope).model).toBe(codexModel());
     const request = (call.body as Envelope).request;
     // One functionDeclarations tool, no googleSearch beside it (Codex also declares web_search).
     expect(request.tools).toHaveLength(1);

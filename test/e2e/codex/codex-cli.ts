@@ -1,7 +1,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { repositoryRoot } from '../../support/ports';
 
 /** The Codex CLI release the e2e pins (its npm package ships the native binary). */
 export const CODEX_VERSION = '0.171.0';
@@ -25,64 +26,34 @@ export function ensureCodex(timeoutMs: number): string {
   return bin;
 }
 
-/**
- * The config.toml the README documents: a custom provider speaking the Responses API to the
- * gateway, and a model catalog so Codex knows the Gemini model (else it falls back to generic
- * metadata and offers `apply_patch` only through the shell).
- */
-export function codexConfig(gatewayUrl: string, model: string, catalogPath: string): string {
-  return [
-    `model = "${model}"`,
-    'model_provider = "geminicli2api"',
-    `model_catalog_json = "${catalogPath}"`,
-    'model_reasoning_summary = "auto"',
-    'approval_policy = "never"',
-    'sandbox_mode = "workspace-write"',
-    'check_for_update_on_startup = false',
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[model_providers.geminicli2api]',
-    'name = "geminicli2api"',
-    `base_url = "${gatewayUrl}/v1"`,
-    'env_key = "GEMINICLI2API_KEY"',
-    'wire_api = "responses"',
-    'request_max_retries = 1',
-    'stream_max_retries = 1',
-    '',
-  ].join('\n');
+/** The fenced block that follows `<!-- marker… -->` in the README: the documented file, verbatim. */
+function readmeBlock(marker: string): string {
+  const readme = readFileSync(join(repositoryRoot(), 'README.md'), 'utf8');
+  const start = readme.indexOf(`<!-- ${marker}`);
+  if (start < 0) throw new Error(`README.md has no <!-- ${marker} --> block`);
+  const fence = /```[a-z]*\n([\s\S]*?)```/.exec(readme.slice(start));
+  if (!fence) throw new Error(`README.md: no fenced block after <!-- ${marker} -->`);
+  return fence[1];
 }
 
-/** The model catalog (`model_catalog_json`) entry the README documents, for one Gemini model. */
-export function codexModelCatalog(model: string, displayName: string): string {
-  return JSON.stringify({
-    models: [{
-      slug: model,
-      display_name: displayName,
-      description: 'Gemini through geminicli2api',
-      base_instructions: 'You are Codex, a coding agent working in the user\'s workspace. Edit files with the apply_patch tool.',
-      apply_patch_tool_type: 'freeform',
-      shell_type: 'shell_command',
-      visibility: 'list',
-      supported_in_api: true,
-      priority: 1,
-      context_window: 1_000_000,
-      truncation_policy: { mode: 'tokens', limit: 10_000 },
-      input_modalities: ['text', 'image'],
-      supports_parallel_tool_calls: true,
-      support_verbosity: false,
-      default_reasoning_level: 'medium',
-      supported_reasoning_levels: [
-        { effort: 'low', description: 'Fast responses with lighter reasoning' },
-        { effort: 'medium', description: 'Balanced' },
-        { effort: 'high', description: 'Deeper reasoning' },
-      ],
-      supports_reasoning_summaries: true,
-      default_reasoning_summary: 'auto',
-      experimental_supported_tools: [],
-    }],
-  }, null, 2);
+/** The README's config.toml, with only `base_url` pointed at the gateway under test. */
+export function codexConfig(gatewayUrl: string): string {
+  const documented = readmeBlock('codex-config.toml');
+  const config = documented.replace(/^base_url = ".*"$/m, `base_url = "${gatewayUrl}/v1"`);
+  if (config === documented) throw new Error('README config.toml has no base_url line');
+  return config;
+}
+
+/** The README's model catalog (`gemini-models.json`), verbatim. */
+export function codexModelCatalog(): string {
+  return readmeBlock('codex-gemini-models.json');
+}
+
+/** The model the README's config.toml selects. */
+export function codexModel(): string {
+  const match = /^model = "(.+)"$/m.exec(readmeBlock('codex-config.toml'));
+  if (!match) throw new Error('README config.toml has no model line');
+  return match[1];
 }
 
 export interface CodexRun {
