@@ -160,7 +160,7 @@ describe('OpenAI Responses API through the openai SDK', () => {
     expect(types[types.length - 1]).toBe('response.incomplete');
   });
 
-  it('previous_response_id continues a stored conversation; GET returns it; store:false stores nothing', async () => {
+  it('previous_response_id continues a stored conversation; GET returns it, DELETE forgets it; store:false stores nothing', async () => {
     const first = await client.responses.create({ model: 'gemini-2.5-flash', input: 'My name is Ada.' });
     const fetched = await client.responses.retrieve(first.id);
     expect(fetched).toMatchObject({ id: first.id, status: 'completed', output: first.output });
@@ -170,6 +170,8 @@ describe('OpenAI Responses API through the openai SDK', () => {
       { role: 'model', parts: [{ text: 'Echo: My name is Ada.' }] },
       { role: 'user', parts: [{ text: 'What is my name?' }] },
     ]);
+    await client.responses.delete(first.id);
+    await expect(client.responses.retrieve(first.id)).rejects.toMatchObject({ status: 404 });
     const unstored = await client.responses.create({ model: 'gemini-2.5-flash', input: 'secret', store: false });
     await expect(client.responses.retrieve(unstored.id)).rejects.toMatchObject({ status: 404 });
     await expect(client.responses.create({ model: 'gemini-2.5-flash', input: 'x', previous_response_id: unstored.id }))

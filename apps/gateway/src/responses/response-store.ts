@@ -40,6 +40,13 @@ export class ResponseStore {
     return json === undefined ? undefined : (JSON.parse(json) as StoredResponse);
   }
 
+  /** Forgets a stored response; false when there was none. */
+  async delete(id: string): Promise<boolean> {
+    if ((await this.load(id)) === undefined) return false;
+    await this.state.delete(keyOf(id));
+    return true;
+  }
+
   /**
    * Replaces `item_reference` items (what the Vercel AI SDK sends for earlier output when store is
    * on) by the stored items. An output item's id names its response (see itemIds), so one read per

@@ -2,11 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { InvalidRequestError, SSE_HEADERS } from '@app/common';
 import {
-  ENCRYPTED_REASONING_INCLUDE, TranslationError, aggregateResponse, convertResponsesRequestToGemini, createResponsesStreamEncoder,
+  ENCRYPTED_REASONING_INCLUDE, TranslationError, collectResponsesImageUrls, aggregateResponse, convertResponsesRequestToGemini, createResponsesStreamEncoder,
   parseResponsesRequest, responseSettingsOf,
   type ConvertedResponsesRequest, type ResolvedModel, type ResponseObject, type ResponsesEncoderOptions, type ResponsesRequest,
 } from '@app/translation';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
+import { RemoteImageFetcher } from '../openai/remote-images';
 import { ModelCatalogService } from '../shared/model-catalog.provider';
 import { ResponseStore, itemIds, newResponseId } from './response-store';
 
@@ -27,14 +28,20 @@ interface PreparedResponse {
 export class ResponsesService {
   private readonly logger = new Logger('responses');
 
-  constructor(private readonly pipeline: GenerationPipeline, private readonly catalog: ModelCatalogService, private readonly store: ResponseStore) {}
+  constructor(
+    private readonly pipeline: GenerationPipeline, private readonly catalog: ModelCatalogService,
+    private readonly store: ResponseStore,
+    private readonly images: RemoteImageFetcher,
+  ) {}
 
-  async prepare(body: unknown): Promise<PreparedResponse> {
+  async prepare(body: unknown, signal: AbortSignal): Promise<PreparedResponse> {
     try {
       const request = parseResponsesRequest(body);
       const model = this.catalog.require(request.model);
       const input = [...(await this.history(request.previous_response_id)), ...(await this.store.resolveReferences(request.input))];
-      const converted = convertResponsesRequestToGemini({ ...request, input }, { model });
+      const remoteUrls = this.images.enabled ? collectResponsesImageUrls(input) : [];
+      const remoteImages = remoteUrls.length > 0 ? await this.images.fetchAll(remoteUrls, signal) : undefined;
+      const converted = convertResponsesRequestToGemini({ ...request, input }, { model, remoteImages });
       if (converted.droppedTools.length > 0) {
         this.logger.log({ msg: 'tools not sent to Google', dropped: converted.droppedTools, reason: 'Google Search cannot be combined with function declarations; hosted tools have no Gemini equivalent' });
       }

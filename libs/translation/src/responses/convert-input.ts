@@ -1,6 +1,7 @@
 import { TranslationError } from '../errors';
 import type { GeminiContent, GeminiPart } from '../gemini/types';
 import { contentToParts, textOf, type ContentContext } from '../openai/content-parts';
+import { isHttpUrl } from '../openai/data-url';
 import { SYNTHETIC_THOUGHT_SIGNATURE, argumentsObject, toolResponse } from '../openai/convert-messages';
 import type { ChatContentPart } from '../openai/request-schema';
 import { decodeToolCallId } from '../openai/tool-call-id';
@@ -106,6 +107,18 @@ export function convertInput(items: readonly Item[], instructions: string | null
   return systemText === '' ? { contents } : { contents, systemInstruction: { role: 'user', parts: [{ text: systemText }] } };
 }
 
+/** Every http(s) `input_image` URL in the items, once each, for the I/O shell to fetch when enabled. */
+export function collectResponsesImageUrls(items: readonly Item[]): string[] {
+  const urls = new Set<string>();
+  for (const item of items) {
+    if (!('role' in item) || typeof item.content === 'string' || !Array.isArray(item.content)) continue;
+    for (const part of item.content as ResponsesContentPart[]) {
+      if (part.type === 'input_image' && typeof part.image_url === 'string' && isHttpUrl(part.image_url.trim())) urls.add(part.image_url.trim());
+    }
+  }
+  return [...urls];
+}
+
 function isTextPart(part: ResponsesContentPart): part is Extract<ResponsesContentPart, { text: string }> {
   return 'text' in part && typeof part.text === 'string';
 }
@@ -122,7 +135,8 @@ function toChatContent(content: string | readonly ResponsesContentPart[]): strin
       case 'refusal':
         return { type: 'refusal', refusal: part.refusal };
       case 'input_image':
-        return { type: 'image_url', image_url: { url: part.image_url ?? (part.file_id ? `file-id:${part.file_id}` : '') } };
+        // A file_id alone is refused by the file branch ("uploaded file ids are not supported").
+        return part.image_url == null && part.file_id ? { type: 'file', file: { file_id: part.file_id } } : { type: 'image_url', image_url: { url: part.image_url ?? '' } };
       case 'input_file':
         return { type: 'file', file: { file_data: part.file_data, file_id: part.file_id, filename: part.filename } };
     }

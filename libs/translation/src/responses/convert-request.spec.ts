@@ -2,6 +2,7 @@ import { TranslationError } from '../errors';
 import { ModelCatalog } from '../models/catalog';
 import { SYNTHETIC_THOUGHT_SIGNATURE } from '../openai/convert-messages';
 import { encodeToolCallId } from '../openai/tool-call-id';
+import { collectResponsesImageUrls } from './convert-input';
 import { convertResponsesRequestToGemini } from './convert-request';
 import { encodeReasoningSignature } from './reasoning-signature';
 import { parseResponsesRequest } from './request-schema';
@@ -123,9 +124,19 @@ describe('Responses request → Gemini', () => {
     const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
     const { gemini } = convert({ input: [{ role: 'user', content: [{ type: 'input_image', image_url: `data:image/png;base64,${png}` }] }] });
     expect(gemini.contents[0].parts).toEqual([{ inlineData: { mimeType: 'image/png', data: png } }]);
-    expect(() => convert({ input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://example.com/a.png' }] }] })).toThrow(expect.objectContaining({ code: 'remote_image_disabled' }));
+    const remote = [{ role: 'user' as const, content: [{ type: 'input_image' as const, image_url: 'https://example.com/a.png' }, { type: 'input_image' as const, image_url: 'https://example.com/a.png' }] }];
+    expect(() => convert({ input: remote })).toThrow(expect.objectContaining({ code: 'remote_image_disabled' }));
+    expect(collectResponsesImageUrls(parseResponsesRequest({ model: 'm', input: remote }).input)).toEqual(['https://example.com/a.png']);
+    const fetched = convertResponsesRequestToGemini(parseResponsesRequest({ model: 'gemini-2.5-flash', input: remote }), {
+      model: model('gemini-2.5-flash'), remoteImages: new Map([['https://example.com/a.png', { mimeType: 'image/png', data: png }]]),
+    });
+    expect(fetched.gemini.contents[0].parts).toHaveLength(2);
+    expect(() => convert({ input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file-1' }] }] })).toThrow(expect.objectContaining({ code: 'unsupported_file_id' }));
     expect(() => parseResponsesRequest({ model: 'm', input: 'x', temperature: 3 })).toThrow(expect.objectContaining({ param: 'temperature' }));
     expect(() => parseResponsesRequest({ input: 'x' })).toThrow(expect.objectContaining({ param: 'model' }));
     expect(() => parseResponsesRequest('nope')).toThrow(TranslationError);
+    expect(() => parseResponsesRequest({ model: 'm', input: [{ type: 'function_call', name: 'f', arguments: '{}' }] })).toThrow("Missing required parameter: 'input[0].call_id'.");
+    expect(() => parseResponsesRequest({ model: 'm', input: [{ role: 'robot', content: 'x' }] })).toThrow(expect.objectContaining({ param: 'input[0].role' }));
+    expect(() => parseResponsesRequest({ model: 'm', input: [{ type: 'input_image', image_url: 'x' }] })).not.toThrow();
   });
 });

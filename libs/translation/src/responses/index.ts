@@ -9,6 +9,7 @@
 export { parseResponsesRequest, responsesRequestSchema, REASONING_EFFORTS as RESPONSES_REASONING_EFFORTS } from './request-schema';
 export type { ResponsesRequest, ResponsesInputItem, ResponsesTool, ResponsesContentPart } from './request-schema';
 export { convertResponsesRequestToGemini } from './convert-request';
+export { collectResponsesImageUrls } from './convert-input';
 export type { ConvertResponsesRequestOptions, ConvertedResponsesRequest } from './convert-request';
 export { createResponsesStreamEncoder, toResponsesUsage } from './stream-encoder';
 export type { ResponsesEncoderOptions, ResponsesStreamEncoder } from './stream-encoder';

@@ -57,9 +57,9 @@ const reasoning = z.object({
   summary: z.array(z.object({ text: z.string() }).passthrough()).nullish(),
   encrypted_content: z.string().nullish(),
 });
-/** Item types we know and translate; anything else is an `other` item (reported by the converter). */
-const knownItem = z.union([functionCall, functionCallOutput, customToolCall, customToolCallOutput, reasoning, message]);
-export type ResponsesInputItem = z.infer<typeof knownItem>;
+export type ResponsesInputItem =
+  | z.infer<typeof functionCall> | z.infer<typeof functionCallOutput> | z.infer<typeof customToolCall>
+  | z.infer<typeof customToolCallOutput> | z.infer<typeof reasoning> | z.infer<typeof message>;
 
 const functionTool = z.object({
   type: z.literal('function'),
@@ -142,12 +142,18 @@ export function parseResponsesRequest(body: unknown): ResponsesRequest {
 }
 
 function parseItem(item: unknown, index: number, body: unknown): ResponsesInputItem | { type: string; [key: string]: unknown } {
-  const checked = knownItem.safeParse(item);
-  if (checked.success) return checked.data;
-  // An item of a type we do not model (item_reference, web_search_call…): kept for the converter to judge.
-  if (isRecord(item) && typeof item.type === 'string' && !KNOWN_TYPES.has(item.type)) return item as { type: string };
+  // The item's own `type` picks its schema, so an error names the field that is wrong in it.
+  const type = isRecord(item) && typeof item.type === 'string' ? item.type : undefined;
+  if (type !== undefined && type !== 'message' && !ITEM_SCHEMAS.has(type)) return item as { type: string };
+  const schema = ITEM_SCHEMAS.get(type ?? 'message') ?? message;
+  const checked = schema.safeParse(item);
+  if (checked.success) return checked.data as ResponsesInputItem;
   const issue = checked.error.issues[0];
   throw issueToTranslationError({ ...issue, path: ['input', index, ...issue.path] } as typeof issue, body);
 }
 
-const KNOWN_TYPES = new Set(['message', 'function_call', 'function_call_output', 'custom_tool_call', 'custom_tool_call_output', 'reasoning']);
+/** Item types we translate; any other type (item_reference, web_search_call…) is kept for the caller to judge. */
+const ITEM_SCHEMAS = new Map<string, z.ZodType>([
+  ['message', message], ['function_call', functionCall], ['function_call_output', functionCallOutput],
+  ['custom_tool_call', customToolCall], ['custom_tool_call_output', customToolCallOutput], ['reasoning', reasoning],
+]);
