@@ -27,7 +27,8 @@ type Item = ResponsesRequest['input'][number];
  *   consecutive ones merged into ONE content (Gemini wants a turn's calls together);
  * - function_call_output / custom_tool_call_output → functionResponse parts, consecutive ones merged
  *   into one `user` content, each matched by call_id to an earlier call (else a 400, as OpenAI does);
- * - a `reasoning` item's encrypted_content (ours) gives its signature to the next call that has none;
+ * - a `reasoning` item's encrypted_content (ours) gives its signature to the call right after it
+ *   (the encoder always puts it there), unless the call id carries one;
  * - reasoning summaries are not replayed (Gemini does not take thoughts back).
  */
 export function convertInput(items: readonly Item[], instructions: string | null | undefined, options: ConvertInputOptions): ConvertedInput {
@@ -72,6 +73,7 @@ export function convertInput(items: readonly Item[], instructions: string | null
         if (name === undefined) {
           throw new TranslationError(`No tool call found for function call output with call_id ${truncate(output.call_id)}.`, { param: `${param}.call_id`, code: 'invalid_value' });
         }
+        pendingSignature = undefined;
         const merge = open?.role === 'user' && open.parts.every((part) => part.functionResponse);
         append('user', [{ functionResponse: { id: baseId, name, response: toolResponse(outputText(output.output)) } }], merge);
         return;
@@ -83,6 +85,7 @@ export function convertInput(items: readonly Item[], instructions: string | null
       throw new TranslationError(`Invalid '${param}.type': items of type '${String(item.type)}' are not supported by this gateway.`, { param: `${param}.type`, code: 'unsupported_item_type' });
     }
     const messageItem = item as Extract<ResponsesInputItem, { role: string }>;
+    pendingSignature = undefined; // a reasoning item's signature belongs to the call right after it
     if (messageItem.role === 'system' || messageItem.role === 'developer') {
       const text = typeof messageItem.content === 'string' ? messageItem.content : textOf(messageItem.content.filter(isTextPart), '\n');
       if (text !== '') systemTexts.push(text);

@@ -75,6 +75,15 @@ describe('Responses request → Gemini', () => {
       { type: 'function_call', call_id: 'call_d', name: 'f', arguments: '{}' },
     ] }, 'gemini-3-pro-preview').gemini;
     expect(foreign.contents[1].parts[0].thoughtSignature).toBe(SYNTHETIC_THOUGHT_SIGNATURE);
+
+    const stale = convert({ input: [
+      { role: 'user', content: 'go' },
+      { type: 'reasoning', summary: [], encrypted_content: encodeReasoningSignature('OLD') },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'Nothing to call.' }] },
+      { role: 'user', content: 'now call' },
+      { type: 'function_call', call_id: 'call_e', name: 'f', arguments: '{}' },
+    ] }).gemini;
+    expect(stale.contents[3].parts[0].thoughtSignature).toBeUndefined();
   });
 
   it('a call output without its call is a 400 in OpenAI\'s words; unknown item types are refused clearly', () => {
