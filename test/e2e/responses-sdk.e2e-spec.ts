@@ -106,6 +106,28 @@ describe('OpenAI Responses API through the openai SDK', () => {
     expect(contents[2]).toEqual({ role: 'user', parts: [{ functionResponse: { id: contents[1].parts[0].functionCall.id, name: 'get_weather', response: { sky: 'sunny' } } }] });
   });
 
+  it('parallel function calls streamed: argument events per call, and the streamed round trip keeps the signature on the first call', async () => {
+    emulator.enqueue({ kind: 'function-call', calls: [{ name: 'get_weather', args: { city: 'Paris' } }, { name: 'get_weather', args: { city: 'Rome' } }], thoughtSignature: signature });
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_weather', strict: false, parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const stream = client.responses.stream({ model: 'gemini-3-flash-preview', input: 'Paris and Rome?', tools, parallel_tool_calls: true });
+    const done: string[] = [];
+    for await (const event of stream) if (event.type === 'response.function_call_arguments.done') done.push(event.arguments);
+    const first = await stream.finalResponse();
+    expect(done.map((text) => JSON.parse(text))).toEqual([{ city: 'Paris' }, { city: 'Rome' }]);
+    const calls = first.output.filter((item) => item.type === 'function_call') as unknown as OpenAI.Responses.ResponseFunctionToolCall[];
+    expect(calls).toHaveLength(2);
+
+    emulator.enqueue({ kind: 'text', chunks: ['Both sunny.'] });
+    const second = client.responses.stream({
+      model: 'gemini-3-flash-preview', tools,
+      input: [{ role: 'user', content: 'Paris and Rome?' }, ...calls, ...calls.map((call) => ({ type: 'function_call_output' as const, call_id: call.call_id, output: 'sunny' }))],
+    });
+    expect((await second.finalResponse()).output_text).toBe('Both sunny.');
+    const { contents } = lastEnvelope().request;
+    expect(contents[1].parts.map((part) => part.thoughtSignature)).toEqual([signature, undefined]);
+    expect(contents[2].parts.map((part) => part.functionResponse.name)).toEqual(['get_weather', 'get_weather']);
+  });
+
   it('custom tools round-trip (streamed): custom_tool_call with a string input, the signature in encrypted_content', async () => {
     const patch = '*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** End Patch\n';
     emulator.enqueue({ kind: 'function-call', calls: [{ name: 'apply_patch', args: { input: patch } }], thoughtSignature: signature });
