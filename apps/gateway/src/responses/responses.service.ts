@@ -29,7 +29,8 @@ export class ResponsesService {
   private readonly logger = new Logger('responses');
 
   constructor(
-    private readonly pipeline: GenerationPipeline, private readonly catalog: ModelCatalogService,
+    private readonly pipeline: GenerationPipeline,
+    private readonly catalog: ModelCatalogService,
     private readonly store: ResponseStore,
     private readonly images: RemoteImageFetcher,
   ) {}
