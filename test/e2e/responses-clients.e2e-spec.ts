@@ -64,6 +64,21 @@ describe('Responses API across replicas and through the Vercel AI SDK', () => {
       .rejects.toMatchObject({ status: 400, code: 'previous_response_not_found' });
   });
 
+  it('store:false: the signature travels in the items alone, so the next turn works on the other replica', async () => {
+    const signature = Buffer.from('stateless-'.repeat(30)).toString('base64');
+    emulator.enqueue({ kind: 'function-call', calls: [{ name: 'lookup', args: { q: 'y' } }], thoughtSignature: signature }, { kind: 'text', chunks: ['ok'] });
+    const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: false }];
+    const turn1 = await client(first).responses.create({ model: 'gemini-3-pro-preview', input: 'Find y', tools, store: false, include: ['reasoning.encrypted_content'] });
+    await expect(client(second).responses.retrieve(turn1.id)).rejects.toMatchObject({ status: 404 });
+    const items = turn1.output as unknown as OpenAI.Responses.ResponseInputItem[];
+    const call = turn1.output.find((item) => item.type === 'function_call') as OpenAI.Responses.ResponseFunctionToolCall;
+    await client(second).responses.create({
+      model: 'gemini-3-pro-preview', tools, store: false,
+      input: [{ role: 'user', content: 'Find y' }, ...items, { type: 'function_call_output', call_id: call.call_id, output: 'found' }],
+    });
+    expect(lastEnvelope().request.contents[1].parts[0]).toMatchObject({ functionCall: { name: 'lookup' }, thoughtSignature: signature });
+  });
+
   it('Vercel AI SDK generateText: a tool loop through the default openai() provider', async () => {
     const provider = createOpenAI({ apiKey: TEST_CLIENT_KEY, baseURL: `${second.url}/v1` });
     emulator.enqueue(
