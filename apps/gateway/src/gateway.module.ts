@@ -14,6 +14,9 @@ import { GenerationPipeline } from './pipeline/generation-pipeline';
 import { MetricsBinder } from './observability/metrics.binder';
 import { StreamTelemetry } from './observability/stream-telemetry';
 import { UsageRecorder } from './observability/usage-recorder';
+import { ResponseStore } from './responses/response-store';
+import { ResponsesController } from './responses/responses.controller';
+import { ResponsesService } from './responses/responses.service';
 import { RootController } from './root.controller';
 import { ModelCatalogService } from './shared/model-catalog.provider';
 
@@ -24,12 +27,14 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigModule.forRoot(config), MetricsModule, SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
-      controllers: [RootController, GeminiController, OpenAIController, AdminController],
+      controllers: [RootController, GeminiController, OpenAIController, ResponsesController, AdminController],
       providers: [
         ModelCatalogService,
         GenerationPipeline,
         GeminiService,
         ChatCompletionsService,
+        ResponsesService,
+        ResponseStore,
         RemoteImageFetcher,
         StreamTelemetry,
         UsageRecorder,

@@ -7,3 +7,4 @@ export * from './models/thinking';
 export * from './code-assist/envelope';
 export * from './openai';
 export * from './stream';
+export * from './responses';

@@ -41,6 +41,8 @@ function validateEnvelope(context: RequestContext, account: AccountState): Valid
   if (!isRecord(request) || !Array.isArray(request.contents) || request.contents.length === 0) return invalidArgumentError();
   const contentsProblem = checkContents(request.contents);
   if (contentsProblem) return contentsProblem;
+  const toolsProblem = checkTools(request.tools, model);
+  if (toolsProblem) return toolsProblem;
   return { model, project, request };
 }
 
@@ -53,6 +55,17 @@ function checkContents(contents: unknown[]): EmulatorError | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Gemini 2.x refuses Google Search next to function declarations (built-in tools and functions
+ * combine only from Gemini 3 on); the real service answers 400 with this message.
+ */
+function checkTools(tools: unknown, model: string): EmulatorError | undefined {
+  if (!Array.isArray(tools) || model.startsWith('gemini-3')) return undefined;
+  const hasSearch = tools.some((tool) => isRecord(tool) && (tool.googleSearch !== undefined || tool.googleSearchRetrieval !== undefined));
+  const hasFunctions = tools.some((tool) => isRecord(tool) && Array.isArray(tool.functionDeclarations) && tool.functionDeclarations.length > 0);
+  return hasSearch && hasFunctions ? invalidArgumentError('Multiple tools are supported only when they are all search tools.') : undefined;
 }
 
 type Selection = { ok: true; behaviour: EmulatorBehaviour; userText: string } | { ok: false; error: EmulatorError };

@@ -65,6 +65,8 @@ export const envSchema = z.object({
   UPSTREAM_RETRY_BUDGET_MS: integer(20_000, 0),
   UPSTREAM_WAIT_FOR_RESET_MS: integer(3_000, 0),
   COOLDOWN_SERVER_ERROR_MS: integer(10_000, 0),
+  RESPONSES_STORE_TTL_SECONDS: integer(3600, 1).pipe(z.number().max(30 * 24 * 3600)),
+  RESPONSES_STORE_MAX_BYTES: integer(4 * 1024 * 1024, 1024),
   ADMIN_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
 });
 
@@ -132,6 +134,8 @@ export interface GatewayConfig {
     serverErrorCooldownMs: number;
   };
   admin: { key?: string };
+  /** Stored Responses (previous_response_id, GET /v1/responses/{id}): how long, and the largest one kept. */
+  responses: { storeTtlSeconds: number; storeMaxBytes: number };
   images: { fetchEnabled: boolean; maxBytes: number; timeoutMs: number };
   team: {
     /** YAML or JSON file of client keys with a policy (limits, models, expiry); re-read while running. */

@@ -82,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       serverErrorCooldownMs: raw.COOLDOWN_SERVER_ERROR_MS,
     },
     admin: { key: raw.ADMIN_API_KEY },
+    responses: { storeTtlSeconds: raw.RESPONSES_STORE_TTL_SECONDS, storeMaxBytes: raw.RESPONSES_STORE_MAX_BYTES },
   };
 }
 

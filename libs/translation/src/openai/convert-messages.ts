@@ -123,7 +123,7 @@ function assistantParts(
  * Tool-call arguments from history. OpenAI never validates them, so neither do we: a JSON object is
  * used as is, an empty string is `{}`, anything else is kept verbatim under `arguments`.
  */
-function argumentsObject(raw: string | Record<string, unknown>): Record<string, unknown> {
+export function argumentsObject(raw: string | Record<string, unknown>): Record<string, unknown> {
   if (typeof raw !== 'string') return raw;
   if (raw.trim() === '') return {};
   const parsed = tryParseJson(raw);
@@ -131,7 +131,7 @@ function argumentsObject(raw: string | Record<string, unknown>): Record<string, 
 }
 
 /** A tool result: a JSON object string is the response itself; a JSON array or other text is `{output}`. */
-function toolResponse(text: string): Record<string, unknown> {
+export function toolResponse(text: string): Record<string, unknown> {
   const trimmed = text.trim();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     const parsed = tryParseJson(trimmed);

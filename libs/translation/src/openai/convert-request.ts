@@ -85,13 +85,20 @@ function responseFormatConfig(request: ChatCompletionRequest): GeminiGenerationC
  * `reasoning_effort`, else the default (dynamic, thoughts shown). Image-output models get none.
  */
 function thinkingConfigOf(request: ChatCompletionRequest, model: ResolvedModel): GeminiThinkingConfig | undefined {
+  return thinkingConfigForEffort(model, request.reasoning_effort, 'reasoning_effort');
+}
+
+/**
+ * An OpenAI reasoning effort (`reasoning_effort`, or the Responses API's `reasoning.effort`) → the
+ * model's thinkingConfig. `-nothinking` / `-maxthinking` variants win; no effort means the default.
+ */
+export function thinkingConfigForEffort(model: ResolvedModel, effort: string | null | undefined, param: string): GeminiThinkingConfig | undefined {
   if (model.info.imageOutput) return undefined;
-  const effort = request.reasoning_effort;
   if (model.thinking !== 'default' || effort == null) return variantThinkingConfig(model);
   if (!Object.hasOwn(EFFORT_INTENT, effort)) {
-    throw new TranslationError(`Invalid value: '${String(effort)}'. Supported values are: ${Object.keys(EFFORT_INTENT).map((key) => `'${key}'`).join(', ')}.`, { param: 'reasoning_effort', code: 'invalid_value' });
+    throw new TranslationError(`Invalid value: '${String(effort)}'. Supported values are: ${Object.keys(EFFORT_INTENT).map((key) => `'${key}'`).join(', ')}.`, { param, code: 'invalid_value' });
   }
-  return thinkingConfigFor(model.info.thinking, EFFORT_INTENT[effort]);
+  return thinkingConfigFor(model.info.thinking, EFFORT_INTENT[effort as keyof typeof EFFORT_INTENT]);
 }
 
 /** Gemini's seed is an int32; OpenAI accepts any integer. Larger seeds wrap (deterministically). */

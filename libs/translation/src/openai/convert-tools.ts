@@ -74,7 +74,8 @@ function collectDeclarations(request: ChatCompletionRequest): GeminiFunctionDecl
   return declared;
 }
 
-function toDeclaration(definition: ChatFunctionDefinition, param: string): GeminiFunctionDeclaration {
+/** One function definition → a Gemini declaration (schema sanitised; empty parameters left out). */
+export function toDeclaration(definition: ChatFunctionDefinition, param: string): GeminiFunctionDeclaration {
   const declaration: GeminiFunctionDeclaration = { name: definition.name };
   if (definition.description) declaration.description = definition.description;
   const parameters = definition.parameters;

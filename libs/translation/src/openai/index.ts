@@ -13,7 +13,7 @@ export type {
   ChatCompletionRequest, ChatMessage, ChatContentPart, ChatToolCall, ChatFunctionDefinition, ChatTool, ChatToolChoice,
 } from './request-schema';
 export { formatParam } from './request-issues';
-export { convertChatRequestToGemini, DEFAULT_SAFETY_SETTINGS } from './convert-request';
+export { convertChatRequestToGemini, thinkingConfigForEffort, DEFAULT_SAFETY_SETTINGS } from './convert-request';
 export type { ConvertChatRequestOptions } from './convert-request';
 export { SYNTHETIC_THOUGHT_SIGNATURE } from './convert-messages';
 export { collectRemoteImageUrls } from './content-parts';
