@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import {
-  GATEWAY_CONFIG, GatewayError, GatewayMetrics, respondWithStream,
+  GATEWAY_CONFIG, GatewayError, GatewayMetrics, UpstreamError, respondWithStream,
   type GatewayConfig, type StreamFraming, type Surface,
 } from '@app/common';
 import {
@@ -115,7 +115,10 @@ export class GenerationPipeline {
 }
 
 function errorInfo(error: GatewayError): StreamErrorInfo {
-  return { status: error.httpStatus, message: error.message, code: error.openaiCode ?? 'error', openaiType: error.openaiType, googleStatus: error.googleStatus };
+  return {
+    status: error.httpStatus, message: error.message, code: error.openaiCode ?? 'error', openaiType: error.openaiType, googleStatus: error.googleStatus,
+    ...(error instanceof UpstreamError && error.errorClass ? { errorClass: error.errorClass } : {}),
+  };
 }
 
 /** A fresh tool-call id (the encoder may wrap it, e.g. with the thought signature). */

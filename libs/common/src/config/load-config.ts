@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ModelAliasError, ModelCatalog, parseModelAliases } from '@app/translation';
 import { envSchema, type ClientKey, type GatewayConfig } from './config.schema';
 
 export class ConfigError extends Error {
@@ -25,6 +26,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (project && /^\d+$/.test(project)) {
     problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
   }
+  const aliasProblem = modelAliasProblem(env.MODEL_ALIASES, env.EXTRA_MODELS);
+  if (aliasProblem) problems.push(`MODEL_ALIASES: ${aliasProblem}`);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   const generated = keys.length === 0;
@@ -50,7 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       onboardingPollIntervalMs: raw.ONBOARDING_POLL_INTERVAL_MS,
       onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
     },
-    models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
+    models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean), ...(raw.MODEL_ALIASES ? { aliases: raw.MODEL_ALIASES } : {}) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
@@ -108,3 +111,14 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
+
+/** MODEL_ALIASES must parse and every target must be a catalog model (EXTRA_MODELS included). */
+function modelAliasProblem(setting: string | undefined, extraModels: string | undefined): string | undefined {
+  try {
+    new ModelCatalog((extraModels ?? '').split(',').map((id) => id.trim()).filter(Boolean), parseModelAliases(setting));
+    return undefined;
+  } catch (error) {
+    if (error instanceof ModelAliasError) return error.message;
+    throw error;
+  }
+}
