@@ -57,11 +57,11 @@ describe('convertAnthropicRequestToGemini', () => {
       ],
     }, 'gemini-2.5-flash');
     const text = JSON.stringify(gemini);
-    for (const field of ['metadata', 'context_management', 'output_config', 'cache_control', 'defer_loading', 'user_abc', '$schema', 'exclusiveMinimum', 'additionalProperties']) {
+    for (const field of ['metadata', 'context_management', 'output_config', 'cache_control', 'defer_loading', 'user_abc', '$schema', 'exclusiveMinimum']) {
       expect(text).not.toContain(field);
     }
     expect(gemini.tools).toEqual([{ functionDeclarations: [
-      { name: 'Read', description: 'Reads a file', parametersJsonSchema: { type: 'object', properties: { file_path: { type: 'string' }, offset: { type: 'integer', minimum: 0 } }, required: ['file_path'] } },
+      { name: 'Read', description: 'Reads a file', parametersJsonSchema: { type: 'object', properties: { file_path: { type: 'string' }, offset: { type: 'integer', minimum: 0 } }, required: ['file_path'], additionalProperties: false } },
       { name: 'ExitPlanMode' },
     ] }]);
   });

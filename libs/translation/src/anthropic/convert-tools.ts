@@ -42,7 +42,7 @@ export function convertAnthropicTools(
     const declaration: GeminiFunctionDeclaration = { name: tool.name };
     if (tool.description) declaration.description = tool.description;
     const schema = tool.input_schema;
-    if (schema && !declaresNoParameters(schema)) declaration.parametersJsonSchema = sanitizeJsonSchema(schema, `${param}.input_schema`);
+    if (schema && !declaresNoParameters(schema)) declaration.parametersJsonSchema = sanitizeJsonSchema(schema, `${param}.input_schema`, { dropNull: true });
     declarations.push(declaration);
   });
 

@@ -79,7 +79,7 @@ function toDeclaration(definition: ChatFunctionDefinition, param: string): Gemin
   if (definition.description) declaration.description = definition.description;
   const parameters = definition.parameters;
   if (parameters && !declaresNoParameters(parameters)) {
-    declaration.parametersJsonSchema = sanitizeJsonSchema(parameters, `${param}.parameters`);
+    declaration.parametersJsonSchema = sanitizeJsonSchema(parameters, `${param}.parameters`, { dropNull: true });
   }
   return declaration;
 }

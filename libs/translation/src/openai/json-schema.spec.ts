@@ -15,7 +15,7 @@ describe('sanitizeJsonSchema', () => {
       type: 'object',
       properties: {
         $schema: { type: 'string' },
-        list: { type: 'array', items: { type: 'object', properties: { a: { type: 'string' } } } },
+        list: { type: 'array', items: { type: 'object', properties: { a: { anyOf: [{ type: 'string' }, { type: 'null' }] } } } },
       },
     });
   });
@@ -28,14 +28,18 @@ describe('sanitizeJsonSchema', () => {
     ['const string → enum', { type: 'string', const: 'add' }, { type: 'string', enum: ['add'] }],
     ['const boolean dropped', { type: 'boolean', const: true }, { type: 'boolean' }],
     ['propertyNames and patternProperties dropped', { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, patternProperties: { '^x': { type: 'string' } } }, { type: 'object' }],
-    ['additionalProperties false dropped', { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, { type: 'object', properties: { a: { type: 'string' } } }],
+    ['additionalProperties false kept', { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }],
     ['additionalProperties schema kept', { type: 'object', additionalProperties: { type: 'string', $schema: 'x' } }, { type: 'object', additionalProperties: { type: 'string' } }],
     ['type list without null', { type: ['string', 'null'] }, { type: 'string' }],
     ['anyOf with null collapses, outer description wins', { description: 'outer', anyOf: [{ type: 'integer', description: 'inner', exclusiveMinimum: 0 }, { type: 'null' }] }, { description: 'outer', type: 'integer', minimum: 0 }],
     ['anyOf with two branches and null keeps both', { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] }, { anyOf: [{ type: 'string' }, { type: 'number' }] }],
     ['if/then/else dropped', { type: 'object', if: { properties: {} }, then: { required: ['a'] }, else: {} }, { type: 'object' }],
   ])('%s', (_name, input, expected) => {
-    expect(sanitizeJsonSchema(input, 'p')).toEqual(expected);
+    expect(sanitizeJsonSchema(input, 'p', { dropNull: true })).toEqual(expected);
+  });
+
+  it('keeps null in unions unless asked (a response schema may answer null)', () => {
+    expect(sanitizeJsonSchema({ type: ['integer', 'null'] }, 'p')).toEqual({ type: ['integer', 'null'] });
   });
 
   it('renames draft-07 definitions to $defs and trims $ref siblings Gemini rejects', () => {

@@ -11,9 +11,11 @@ import { isRecord } from './json-value';
  * - `exclusiveMinimum` / `exclusiveMaximum` (numbers, draft-06+) → `minimum` / `maximum` unless a
  *   tighter bound is already there; the draft-04 boolean forms are removed;
  * - `const` → a one-value `enum` (strings and numbers; other consts are removed);
- * - a boolean `additionalProperties` is removed (a schema-valued one is kept and cleaned);
- * - `anyOf`/`oneOf` with a `{type:"null"}` branch and `type: [X, "null"]`: the null is dropped
- *   (optional arguments are expressed by `required`); one branch left replaces the union;
+ * - `additionalProperties` is kept (parametersJsonSchema supports it; only the OpenAPI-style
+ *   `parameters` refuses it, and we never send that form);
+ * - with `dropNull` (tool parameters): `anyOf`/`oneOf` with a `{type:"null"}` branch and
+ *   `type: [X, "null"]` lose the null (optional arguments are expressed by `required`); one branch
+ *   left replaces the union;
  * - `definitions` (draft-07): renamed `$defs`, with `#/definitions/…` refs rewritten, because
  *   Gemini resolves only `$defs` ("reference to undefined schema");
  * - a `$ref` node may carry only `description` and `default` beside it: other siblings are dropped.
@@ -39,8 +41,16 @@ const REMOVED_KEYWORDS = new Set([
 const REF_SIBLINGS = new Set(['$ref', 'description', 'default']);
 const EMPTY_OBJECT_KEYWORDS = new Set(['type', 'properties', 'additionalProperties', 'required', 'title', 'description']);
 
-export function sanitizeJsonSchema(schema: Record<string, unknown>, param: string): Record<string, unknown> {
-  return sanitizeNode(schema, param, 0) as Record<string, unknown>;
+export interface SanitizeOptions {
+  /**
+   * Drop `null` from unions (tool parameters: an optional argument is one left out of `required`).
+   * Off for response schemas, where a null value is a legitimate output.
+   */
+  dropNull?: boolean;
+}
+
+export function sanitizeJsonSchema(schema: Record<string, unknown>, param: string, options: SanitizeOptions = {}): Record<string, unknown> {
+  return sanitizeNode(schema, param, 0, options.dropNull === true) as Record<string, unknown>;
 }
 
 /**
@@ -59,29 +69,28 @@ export function declaresNoParameters(schema: Record<string, unknown>): boolean {
   return required === undefined || (Array.isArray(required) && required.length === 0);
 }
 
-function sanitizeNode(node: unknown, param: string, depth: number): unknown {
+function sanitizeNode(node: unknown, param: string, depth: number, dropNull: boolean): unknown {
   if (depth > MAX_SCHEMA_DEPTH) {
     throw new TranslationError(`Invalid '${param}': the JSON Schema is nested more than ${MAX_SCHEMA_DEPTH} levels deep.`, { param, code: 'invalid_schema' });
   }
-  if (Array.isArray(node)) return node.map((item) => sanitizeNode(item, param, depth + 1)); // `items: [..]` (draft-07 tuples)
+  if (Array.isArray(node)) return node.map((item) => sanitizeNode(item, param, depth + 1, dropNull)); // `items: [..]` (draft-07 tuples)
   if (!isRecord(node)) return node; // `true` / `false` schemas and junk are Gemini's to judge
   const hasRef = typeof node.$ref === 'string';
   const entries: Array<[string, unknown]> = [];
   for (const [key, value] of Object.entries(node)) {
     if (REMOVED_KEYWORDS.has(key) || (hasRef && !REF_SIBLINGS.has(key))) continue;
-    if (key === 'additionalProperties' && typeof value === 'boolean') continue;
     if (key === 'exclusiveMinimum' || key === 'exclusiveMaximum') entries.push(...exclusiveBound(node, key, value));
     else if (key === 'const') entries.push(...constAsEnum(node, value));
-    else if (key === 'type' && Array.isArray(value)) entries.push(...withoutNullType(value));
-    else if ((key === 'anyOf' || key === 'oneOf') && Array.isArray(value) && value.some(isNullSchema)) {
-      const branches = value.filter((item) => !isNullSchema(item)).map((item) => sanitizeNode(item, param, depth + 1));
+    else if (dropNull && key === 'type' && Array.isArray(value)) entries.push(...withoutNullType(value));
+    else if (dropNull && (key === 'anyOf' || key === 'oneOf') && Array.isArray(value) && value.some(isNullSchema)) {
+      const branches = value.filter((item) => !isNullSchema(item)).map((item) => sanitizeNode(item, param, depth + 1, dropNull));
       if (branches.length === 1 && isRecord(branches[0])) entries.push(...Object.entries(branches[0]).filter(([name]) => !(name in node)));
       else if (branches.length > 0) entries.push([key, branches]);
     } else if (key === '$ref' && typeof value === 'string') entries.push([key, value.replace(/^#\/definitions\//, '#/$defs/')]);
-    else if (key === 'definitions' && isRecord(value) && !('$defs' in node)) entries.push(['$defs', sanitizeMap(value, param, depth)]);
-    else if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) entries.push([key, sanitizeMap(value, param, depth)]);
-    else if (SCHEMA_KEYWORDS.has(key)) entries.push([key, sanitizeNode(value, param, depth + 1)]);
-    else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value)) entries.push([key, value.map((item) => sanitizeNode(item, param, depth + 1))]);
+    else if (key === 'definitions' && isRecord(value) && !('$defs' in node)) entries.push(['$defs', sanitizeMap(value, param, depth, dropNull)]);
+    else if (SCHEMA_MAP_KEYWORDS.has(key) && isRecord(value)) entries.push([key, sanitizeMap(value, param, depth, dropNull)]);
+    else if (SCHEMA_KEYWORDS.has(key)) entries.push([key, sanitizeNode(value, param, depth + 1, dropNull)]);
+    else if (SCHEMA_LIST_KEYWORDS.has(key) && Array.isArray(value)) entries.push([key, value.map((item) => sanitizeNode(item, param, depth + 1, dropNull))]);
     else entries.push([key, value]);
   }
   // Object.fromEntries defines own properties, so a `__proto__` property name stays a name.
@@ -110,6 +119,6 @@ function withoutNullType(types: unknown[]): Array<[string, unknown]> {
   return [['type', kept.length === 1 ? kept[0] : kept]];
 }
 
-function sanitizeMap(map: Record<string, unknown>, param: string, depth: number): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(map).map(([name, schema]) => [name, sanitizeNode(schema, param, depth + 1)]));
+function sanitizeMap(map: Record<string, unknown>, param: string, depth: number, dropNull: boolean): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(map).map(([name, schema]) => [name, sanitizeNode(schema, param, depth + 1, dropNull)]));
 }

@@ -1,0 +1,35 @@
+import { checkFunctionDeclarations } from '../../support/emulator/schema-check';
+
+/** The emulator refuses the function declarations Google refuses (so gateway tests catch them). */
+describe('emulator: function declaration checks', () => {
+  const declare = (declaration: Record<string, unknown>) => [{ functionDeclarations: [{ name: 'f', ...declaration }] }];
+
+  it.each<[string, unknown, string | undefined]>([
+    ['a clean JSON Schema', declare({ parametersJsonSchema: { type: 'object', properties: { a: { type: 'string', enum: ['x'] } }, required: ['a'], additionalProperties: false } }), undefined],
+    ['no parameters at all', declare({}), undefined],
+    ['$schema at the top', declare({ parametersJsonSchema: { $schema: 'x', type: 'object' } }), '"$schema" at \'request.tools[0].function_declarations[0].parameters_json_schema\''],
+    ['exclusiveMinimum in a property', declare({ parametersJsonSchema: { type: 'object', properties: { a: { type: 'string' }, n: { type: 'integer', exclusiveMinimum: 0 } } } }), '"exclusiveMinimum" at \'request.tools[0].function_declarations[0].parameters_json_schema.properties[1].value\''],
+    ['const in an array item', declare({ parametersJsonSchema: { type: 'array', items: { const: 'a' } } }), '"const"'],
+    ['propertyNames', declare({ parametersJsonSchema: { type: 'object', propertyNames: { pattern: 'x' } } }), '"propertyNames"'],
+    ['additionalProperties in the OpenAPI `parameters` form', declare({ parameters: { type: 'OBJECT', additionalProperties: false } }), '"additionalProperties" at \'request.tools[0].function_declarations[0].parameters\''],
+    ['a clean OpenAPI `parameters`', declare({ parameters: { type: 'OBJECT', properties: { a: { type: 'STRING', nullable: true } } } }), undefined],
+  ])('%s', (_name, tools, unknownName) => {
+    const error = checkFunctionDeclarations(tools);
+    if (unknownName === undefined) {
+      expect(error).toBeUndefined();
+      return;
+    }
+    expect(error?.httpStatus).toBe(400);
+    expect(error?.body.error.status).toBe('INVALID_ARGUMENT');
+    expect(error?.body.error.message).toContain(`Unknown name ${unknownName}`);
+  });
+
+  it.each(['1abc', 'a b', 'x'.repeat(65), ''])('refuses the function name %j', (name) => {
+    const error = checkFunctionDeclarations([{ functionDeclarations: [{ name }] }]);
+    expect(error?.body.error.message).toContain('Invalid function name');
+  });
+
+  it.each(['mcp__github__create_issue', 'Read', 'a.b:c-d', 'x'.repeat(64)])('accepts the function name %j', (name) => {
+    expect(checkFunctionDeclarations([{ functionDeclarations: [{ name }] }])).toBeUndefined();
+  });
+});
