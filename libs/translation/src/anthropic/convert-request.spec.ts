@@ -36,6 +36,7 @@ describe('convertAnthropicRequestToGemini', () => {
     ['max_tokens above the model limit is clamped', { max_tokens: 10_000_000 }, { maxOutputTokens: 65536 }],
     ['thinking enabled → budget, thoughts shown', { thinking: { type: 'enabled', budget_tokens: 2048 } }, { thinkingConfig: { thinkingBudget: 2048, includeThoughts: true } }],
     ['thinking budget above the family max is clamped', { thinking: { type: 'enabled', budget_tokens: 99_999 } }, { thinkingConfig: { thinkingBudget: 32768, includeThoughts: true } }],
+    ['thinking enabled, display omitted (Claude Code 2.1) → the budget, hidden', { thinking: { type: 'enabled', budget_tokens: 31999, display: 'omitted' } }, { thinkingConfig: { thinkingBudget: 31999, includeThoughts: false } }],
     ['thinking adaptive → dynamic', { thinking: { type: 'adaptive' } }, { thinkingConfig: { thinkingBudget: -1, includeThoughts: true } }],
     ['thinking adaptive + output_config.effort', { thinking: { type: 'adaptive' }, output_config: { effort: 'low' } }, { thinkingConfig: { thinkingBudget: 1000, includeThoughts: true } }],
     ['thinking disabled → the floor, hidden', { thinking: { type: 'disabled' } }, { thinkingConfig: { thinkingBudget: 128, includeThoughts: false } }],

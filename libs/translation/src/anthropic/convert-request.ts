@@ -45,6 +45,7 @@ const EFFORT_INTENT: Record<string, ThinkingIntent> = { low: 'low', medium: 'med
  * - `enabled` with budget_tokens: that budget (clamped to the family's range), or the nearest
  *   level for level-controlled models; thoughts shown as `thinking` blocks;
  * - `adaptive`: dynamic thinking (or output_config.effort's level), thoughts shown;
+ * - `display: "omitted"` on either: the same thinking, no thoughts sent back;
  * - `disabled`: as little thinking as the model allows, none shown;
  * - absent: the model thinks as it likes but no thoughts are shown (Anthropic shows none unless asked).
  */
@@ -53,11 +54,12 @@ export function anthropicThinkingConfig(thinking: AnthropicThinking | null | und
   if (model.thinking !== 'default') return variantThinkingConfig(model);
   const profile = model.info.thinking;
   const effortIntent = effort ? EFFORT_INTENT[effort] : undefined;
+  const shown = (config: GeminiThinkingConfig | undefined) => (config && thinking && 'display' in thinking && thinking.display === 'omitted' ? { ...config, includeThoughts: false } : config);
   switch (thinking?.type) {
     case 'enabled':
-      return budgetConfig(profile, thinking.budget_tokens);
+      return shown(budgetConfig(profile, thinking.budget_tokens));
     case 'adaptive':
-      return thinkingConfigFor(profile, effortIntent ?? 'dynamic');
+      return shown(thinkingConfigFor(profile, effortIntent ?? 'dynamic'));
     case 'disabled':
       return thinkingConfigFor(profile, 'off');
     default: {

@@ -44,11 +44,13 @@ const toolChoice = z.discriminatedUnion('type', [
 ]);
 export type AnthropicToolChoice = z.infer<typeof toolChoice>;
 
+/** `display: "omitted"` (Claude Code 2.1): think, but send no thinking text back. */
+const display = z.string().nullish();
 const thinking = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(0) }),
+  z.object({ type: z.literal('enabled'), budget_tokens: z.number().int().min(0), display }),
   z.object({ type: z.literal('disabled') }),
   // Claude Code 2.1: the model decides how much to think (its effort may ride in output_config).
-  z.looseObject({ type: z.literal('adaptive') }),
+  z.object({ type: z.literal('adaptive'), display }),
 ]);
 export type AnthropicThinking = z.infer<typeof thinking>;
 
