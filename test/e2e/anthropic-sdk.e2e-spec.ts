@@ -135,6 +135,15 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     expect(emulator.requests.some((record) => record.method.endsWith('enerateContent'))).toBe(true);
   });
 
+  it('metrics carry surface anthropic and the resolved model, never the alias', async () => {
+    emulator.enqueue({ kind: 'text', chunks: ['m'] });
+    await client.messages.stream({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [{ role: 'user', content: 'metrics' }] }).finalMessage();
+    const metrics = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/geminicli2api_http_requests_total\{[^}]*route="\/v1\/messages"[^}]*surface="anthropic"/);
+    expect(metrics).toMatch(/geminicli2api_time_to_first_byte_seconds_count\{[^}]*surface="anthropic"[^}]*model="gemini-2\.5-pro"/);
+    expect(metrics).not.toContain('claude-sonnet-4-5');
+  });
+
   describe('errors in Anthropic\'s shape', () => {
     it.each<[string, () => Promise<unknown>, number, string]>([
       ['a wrong key', () => new Anthropic({ apiKey: 'wrong', baseURL: gateway.url, maxRetries: 0 }).messages.create({ model: 'gemini-2.5-flash', max_tokens: 8, messages: [{ role: 'user', content: 'x' }] }), 401, 'authentication_error'],
