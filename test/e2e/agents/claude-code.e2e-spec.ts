@@ -31,7 +31,8 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION} through the gateway`, () => {
   const generations = (): Array<EmulatorRequestRecord & { body: Envelope }> =>
     emulator.requests.filter((record) => record.method === 'generateContent' || record.method === 'streamGenerateContent') as Array<EmulatorRequestRecord & { body: Envelope }>;
 
-  const run = (prompt: string, extraArgs: string[] = []): Promise<RunResult> => runBounded(claude, ['-p', prompt, '--output-format', 'json', ...extraArgs], {
+  /** `auth`: the key as ANTHROPIC_API_KEY (x-api-key) or ANTHROPIC_AUTH_TOKEN (Authorization: Bearer) — the README's two ways. */
+  const run = (prompt: string, extraArgs: string[] = [], auth: 'ANTHROPIC_API_KEY' | 'ANTHROPIC_AUTH_TOKEN' = 'ANTHROPIC_API_KEY'): Promise<RunResult> => runBounded(claude, ['-p', prompt, '--output-format', 'json', ...extraArgs], {
     cwd: workdir,
     timeoutMs: RUN_TIMEOUT_MS,
     env: {
@@ -40,7 +41,7 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION} through the gateway`, () => {
       XDG_CONFIG_HOME: join(home, '.config'),
       CLAUDE_CONFIG_DIR: join(home, '.claude'),
       ANTHROPIC_BASE_URL: proxy.url,
-      ANTHROPIC_API_KEY: TEST_CLIENT_KEY,
+      [auth]: TEST_CLIENT_KEY,
       ANTHROPIC_MODEL: 'claude-sonnet-4-5',
       ANTHROPIC_SMALL_FAST_MODEL: 'claude-haiku-4-5',
       ANTHROPIC_DEFAULT_HAIKU_MODEL: 'claude-haiku-4-5',
@@ -112,11 +113,12 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION} through the gateway`, () => {
     const file = join(workdir, 'notes.txt');
     writeFileSync(file, 'the secret word is pelican\n');
     emulator.enqueue({ kind: 'function-call', calls: [{ name: 'Read', args: { file_path: file } }], thoughtSignature: SIGNATURE, thoughts: [] });
-    const result = await run('What is the secret word in notes.txt?', ['--allowedTools', 'Read']);
+    const result = await run('What is the secret word in notes.txt?', ['--allowedTools', 'Read'], 'ANTHROPIC_AUTH_TOKEN');
     if (process.env.DUMP_CLAUDE) writeFileSync(`${process.env.DUMP_CLAUDE}.tool.json`, JSON.stringify({ result, sent: proxy.requests, requests: emulator.requests, logs: gateway.logs }, null, 2));
     expect(result.timedOut).toBe(false);
     expect(result.code).toBe(0);
     expect((JSON.parse(result.stdout) as { is_error: boolean }).is_error).toBe(false);
+    expect(proxy.requests.at(-1)?.headers.authorization).toBe(`Bearer ${TEST_CLIENT_KEY}`);
 
     const calls = generations().filter((record) => (record.body.request.tools?.length ?? 0) > 0);
     expect(calls.length).toBeGreaterThanOrEqual(2);
