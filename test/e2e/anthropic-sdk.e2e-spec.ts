@@ -21,7 +21,7 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     gateway = await startGateway({
       emulator, credentials: credentialFor('rt-anthropic'),
       // One attempt: an error behaviour reaches the client as it is (no retry, no cooldown wait).
-      env: { MODEL_ALIASES: 'claude-*haiku*=gemini-2.5-flash-lite,claude-*=gemini-2.5-pro', UPSTREAM_MAX_ATTEMPTS: '1', COOLDOWN_SERVER_ERROR_MS: '0', LOG_LEVEL: 'warn' },
+      env: { MODEL_ALIASES: 'claude-*haiku*=gemini-2.5-flash-lite,claude-*=gemini-2.5-pro', UPSTREAM_MAX_ATTEMPTS: '1', COOLDOWN_SERVER_ERROR_MS: '0', SSE_HEARTBEAT_MS: '150', LOG_LEVEL: 'warn' },
     });
     client = new Anthropic({ apiKey: TEST_CLIENT_KEY, baseURL: gateway.url, maxRetries: 0, timeout: 20_000 });
   }, 30_000);
@@ -133,6 +133,25 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     const message = await client.beta.messages.create({ model: 'claude-opus-4-1', max_tokens: 64, betas: ['interleaved-thinking-2025-05-14'], messages: [{ role: 'user', content: 'hi' }] });
     expect(message.content).toEqual([{ type: 'text', text: 'beta ok' }]);
     expect(emulator.requests.some((record) => record.method.endsWith('enerateContent'))).toBe(true);
+  });
+
+  it('a silent stream gets `event: ping` frames (raw SSE, x-api-key and anthropic-version headers)', async () => {
+    emulator.enqueue({ kind: 'text', chunks: ['slow', ' answer'], chunkDelayMs: 700, thoughts: [] });
+    const response = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': TEST_CLIENT_KEY, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', max_tokens: 32, stream: true, messages: [{ role: 'user', content: 'slow' }] }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    const events = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((match) => [match[1], JSON.parse(match[2]).type]);
+    expect(events.every(([name, type]) => name === type)).toBe(true);
+    const names = events.map(([name]) => name);
+    expect(names).toContain('ping');
+    expect(names.indexOf('ping')).toBeLessThan(names.lastIndexOf('content_block_delta'));
+    expect(names.at(-1)).toBe('message_stop');
   });
 
   it('metrics carry surface anthropic and the resolved model, never the alias', async () => {

@@ -74,3 +74,21 @@ function walk(schema: unknown, path: string, rejected: (key: string) => boolean)
   }
   return undefined;
 }
+
+const countParts = (content: unknown, field: 'functionCall' | 'functionResponse'): number =>
+  isRecord(content) && Array.isArray(content.parts) ? content.parts.filter((part) => isRecord(part) && isRecord(part[field])).length : 0;
+
+/**
+ * A turn of N function calls must be answered by a turn of exactly N function responses (Google's
+ * 400 when a client drops or duplicates a result — the bug a tool_result reordering could cause).
+ */
+export function checkFunctionResponses(contents: unknown[]): EmulatorError | undefined {
+  for (let index = 0; index + 1 < contents.length; index += 1) {
+    const calls = countParts(contents[index], 'functionCall');
+    if (calls === 0) continue;
+    if (countParts(contents[index + 1], 'functionResponse') !== calls) {
+      return invalidArgumentError('Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.');
+    }
+  }
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { checkFunctionDeclarations } from '../../support/emulator/schema-check';
+import { checkFunctionDeclarations, checkFunctionResponses } from '../../support/emulator/schema-check';
 
 /** The emulator refuses the function declarations Google refuses (so gateway tests catch them). */
 describe('emulator: function declaration checks', () => {
@@ -31,5 +31,18 @@ describe('emulator: function declaration checks', () => {
 
   it.each(['mcp__github__create_issue', 'Read', 'a.b:c-d', 'x'.repeat(64)])('accepts the function name %j', (name) => {
     expect(checkFunctionDeclarations([{ functionDeclarations: [{ name }] }])).toBeUndefined();
+  });
+
+  const call = (name: string) => ({ functionCall: { name, args: {} } });
+  const answer = (name: string) => ({ functionResponse: { name, response: {} } });
+  it.each<[string, unknown[], boolean]>([
+    ['two calls, two responses', [{ role: 'user', parts: [{ text: 'x' }] }, { role: 'model', parts: [call('a'), call('b')] }, { role: 'user', parts: [answer('b'), answer('a')] }], true],
+    ['a call as the last turn (the model is asked to continue)', [{ role: 'user', parts: [{ text: 'x' }] }, { role: 'model', parts: [call('a')] }], true],
+    ['two calls, one response', [{ role: 'model', parts: [call('a'), call('b')] }, { role: 'user', parts: [answer('a')] }], false],
+    ['a call answered by text', [{ role: 'model', parts: [call('a')] }, { role: 'user', parts: [{ text: 'x' }] }], false],
+  ])('function responses: %s', (_name, contents, accepted) => {
+    const error = checkFunctionResponses(contents);
+    if (accepted) expect(error).toBeUndefined();
+    else expect(error?.body.error.message).toContain('number of function response parts is equal to the number of function call parts');
   });
 });
