@@ -12,6 +12,8 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
   let emulator: GoogleEmulator;
   let gateway: GatewayHarness;
   let client: Anthropic;
+  let replica: GatewayHarness;
+  let otherReplica: Anthropic;
   const lastEnvelope = (): Envelope => [...emulator.requests].reverse().find((record) => record.method.endsWith('enerateContent'))?.body as Envelope;
   const caught = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as InstanceType<typeof Anthropic.APIError>);
 
@@ -24,9 +26,12 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
       env: { MODEL_ALIASES: 'claude-*haiku*=gemini-2.5-flash-lite,claude-*=gemini-2.5-pro', UPSTREAM_MAX_ATTEMPTS: '1', COOLDOWN_SERVER_ERROR_MS: '0', SSE_HEARTBEAT_MS: '150', LOG_LEVEL: 'warn' },
     });
     client = new Anthropic({ apiKey: TEST_CLIENT_KEY, baseURL: gateway.url, maxRetries: 0, timeout: 20_000 });
+    replica = await startGateway({ emulator, credentials: credentialFor('rt-anthropic'), env: { LOG_LEVEL: 'warn' } });
+    otherReplica = new Anthropic({ apiKey: TEST_CLIENT_KEY, baseURL: replica.url, maxRetries: 0, timeout: 20_000 });
   }, 30_000);
 
   afterAll(async () => {
+    await replica?.close();
     await gateway?.close();
     await emulator?.close();
   });
@@ -75,8 +80,9 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     const declarations = lastEnvelope().request.tools[0].functionDeclarations;
     expect(JSON.stringify(declarations)).not.toMatch(/\$schema|exclusiveMinimum|"const"|propertyNames/);
 
+    // The next turn goes to another replica: nothing but the client's own history carries the signature.
     emulator.enqueue({ kind: 'text', chunks: ['Sunny, 14:00'], thoughts: [] });
-    const second = await client.messages.create({
+    const second = await otherReplica.messages.create({
       ...request,
       messages: [
         ...request.messages,
