@@ -11,6 +11,8 @@ import { startRecordingProxy, type RecordingProxy } from '../../support/recordin
 const CLAUDE_CODE_VERSION = '2.1.332';
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 const RUN_TIMEOUT_MS = 120_000;
+/** A 1×1 PNG: what Claude Code's Read tool returns as an image block for a screenshot. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const SIGNATURE = Buffer.from('claude-code-round-trip-signature-'.repeat(8)).toString('base64');
 
 type Envelope = { model: string; request: Record<string, any> };
@@ -109,11 +111,13 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION} through the gateway`, () => {
     expect(forwarded).toEqual([]);
   }, RUN_TIMEOUT_MS + 10_000);
 
-  it('one turn in which Google calls Claude Code\'s Read tool round-trips with the thoughtSignature intact', async () => {
-    const file = join(workdir, 'notes.txt');
-    writeFileSync(file, 'the secret word is pelican\n');
-    emulator.enqueue({ kind: 'function-call', calls: [{ name: 'Read', args: { file_path: file } }], thoughtSignature: SIGNATURE, thoughts: [] });
-    const result = await run('What is the secret word in notes.txt?', ['--allowedTools', 'Read'], 'ANTHROPIC_AUTH_TOKEN');
+  it('one turn in which Google calls Claude Code\'s Read tool twice (text and a screenshot) round-trips with the thoughtSignature intact', async () => {
+    const notes = join(workdir, 'notes.txt');
+    const screenshot = join(workdir, 'screenshot.png');
+    writeFileSync(notes, 'the secret word is pelican\n');
+    writeFileSync(screenshot, Buffer.from(PNG, 'base64'));
+    emulator.enqueue({ kind: 'function-call', calls: [{ name: 'Read', args: { file_path: notes } }, { name: 'Read', args: { file_path: screenshot } }], thoughtSignature: SIGNATURE, thoughts: [] });
+    const result = await run('What is the secret word in notes.txt, and what does screenshot.png show?', ['--allowedTools', 'Read'], 'ANTHROPIC_AUTH_TOKEN');
     if (process.env.DUMP_CLAUDE) writeFileSync(`${process.env.DUMP_CLAUDE}.tool.json`, JSON.stringify({ result, sent: proxy.requests, requests: emulator.requests, logs: gateway.logs }, null, 2));
     expect(result.timedOut).toBe(false);
     expect(result.code).toBe(0);
@@ -123,12 +127,15 @@ describe(`Claude Code ${CLAUDE_CODE_VERSION} through the gateway`, () => {
     const calls = generations().filter((record) => (record.body.request.tools?.length ?? 0) > 0);
     expect(calls.length).toBeGreaterThanOrEqual(2);
     expect(calls.every((record) => record.status === 200)).toBe(true);
-    // The second turn carries Google's signature on the functionCall part, and Read's output.
+    // The second turn: Google's signature on the first functionCall part, both results by id, the image inline.
     const contents = calls[1].body.request.contents as Array<{ role: string; parts: Array<Record<string, any>> }>;
-    const callPart = contents.flatMap((content) => content.parts).find((part) => part.functionCall?.name === 'Read');
-    expect(callPart).toMatchObject({ functionCall: { name: 'Read', args: { file_path: file } }, thoughtSignature: SIGNATURE });
-    const responsePart = contents.flatMap((content) => content.parts).find((part) => part.functionResponse?.name === 'Read');
-    expect(responsePart?.functionResponse.id).toBe(callPart?.functionCall.id);
-    expect(JSON.stringify(responsePart?.functionResponse.response)).toContain('pelican');
+    const callTurn = contents.find((content) => content.parts.some((part) => part.functionCall))!;
+    expect(callTurn.parts.map((part) => part.functionCall?.args.file_path)).toEqual([notes, screenshot]);
+    expect(callTurn.parts[0].thoughtSignature).toBe(SIGNATURE);
+    const resultTurn = contents[contents.indexOf(callTurn) + 1];
+    const responses = resultTurn.parts.filter((part) => part.functionResponse);
+    expect(responses.map((part) => part.functionResponse.id)).toEqual(callTurn.parts.map((part) => part.functionCall.id));
+    expect(JSON.stringify(responses[0].functionResponse.response)).toContain('pelican');
+    expect(resultTurn.parts.some((part) => part.inlineData?.mimeType === 'image/png')).toBe(true);
   }, RUN_TIMEOUT_MS + 10_000);
 });
