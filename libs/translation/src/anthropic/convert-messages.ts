@@ -1,6 +1,7 @@
 import { TranslationError } from '../errors';
 import type { GeminiContent, GeminiPart } from '../gemini/types';
 import { SYNTHETIC_THOUGHT_SIGNATURE } from '../openai/convert-messages';
+import { formatParam } from '../openai/request-issues';
 import { decodeToolCallId } from '../openai/tool-call-id';
 import { mediaPart, parseBlock, type KnownBlock } from './content-blocks';
 import type { AnthropicRequestMessage, AnthropicRequestTextBlock } from './request-schema';
@@ -53,7 +54,7 @@ export function convertAnthropicMessages(
     }
     const parts = message.role === 'assistant'
       ? assistantParts(blocks, `messages[${index}].content`, options, calls)
-      : userParts(blocks, `messages[${index}].content`, calls);
+      : userParts(blocks, path, calls, options.body);
     if (parts.length > 0) contents.push({ role: message.role === 'assistant' ? 'model' : 'user', parts });
   });
 
@@ -101,14 +102,14 @@ function assistantParts(blocks: KnownBlock[], param: string, options: ConvertAnt
   return parts;
 }
 
-function userParts(blocks: KnownBlock[], param: string, calls: Map<string, { name: string; order: number }>): GeminiPart[] {
+function userParts(blocks: KnownBlock[], path: ReadonlyArray<PropertyKey>, calls: Map<string, { name: string; order: number }>, body: unknown): GeminiPart[] {
   const results: Array<{ order: number; part: GeminiPart; media: GeminiPart[] }> = [];
   const parts: GeminiPart[] = [];
   blocks.forEach((block, index) => {
-    const blockParam = `${param}[${index}]`;
+    const blockParam = formatParam([...path, index]);
     switch (block.type) {
       case 'tool_result':
-        results.push(toolResult(block, blockParam, calls));
+        results.push(toolResult(block, [...path, index], calls, body));
         return;
       case 'tool_use':
         throw new TranslationError(`Invalid '${blockParam}': tool_use blocks belong in assistant messages.`, { param: blockParam, code: 'invalid_value' });
@@ -125,7 +126,8 @@ function userParts(blocks: KnownBlock[], param: string, calls: Map<string, { nam
   return [...results.map((result) => result.part), ...results.flatMap((result) => result.media), ...parts];
 }
 
-function toolResult(block: ToolResultBlock, param: string, calls: Map<string, { name: string; order: number }>): { order: number; part: GeminiPart; media: GeminiPart[] } {
+function toolResult(block: ToolResultBlock, path: ReadonlyArray<PropertyKey>, calls: Map<string, { name: string; order: number }>, body: unknown): { order: number; part: GeminiPart; media: GeminiPart[] } {
+  const param = formatParam(path);
   const { baseId } = decodeToolCallId(block.tool_use_id);
   const call = calls.get(block.tool_use_id) ?? calls.get(baseId);
   if (!call) {
@@ -139,7 +141,7 @@ function toolResult(block: ToolResultBlock, param: string, calls: Map<string, { 
   if (typeof block.content === 'string') texts.push(block.content);
   else {
     (block.content ?? []).forEach((raw, index) => {
-      const inner = parseBlock(raw, [], undefined);
+      const inner = parseBlock(raw, [...path, 'content', index], body);
       if (inner?.type === 'text') texts.push(inner.text);
       else if (inner?.type === 'image' || inner?.type === 'document') {
         const part = mediaPart(inner, `${param}.content[${index}]`);

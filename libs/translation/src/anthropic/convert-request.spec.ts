@@ -134,6 +134,10 @@ describe('convertAnthropicRequestToGemini', () => {
     ['an unsupported block type', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'video', source: {} }] }] }, 'messages[0].content[0].type'],
     ['a malformed image', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png' } }] }] }, 'messages[0].content[0].source.data'],
     ['invalid base64', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'base64', media_type: 'image/png', data: '@@@' } }] }] }, 'messages[0].content[0].source.data'],
+    ['a malformed image inside a tool_result', { model: 'm', max_tokens: 1, messages: [
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Read', input: {} }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'image', source: { type: 'base64' } }] }] },
+    ] }, 'messages[1].content[0].content[0].source.media_type'],
     ['tool_choice naming an undeclared tool', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'x' }], tool_choice: { type: 'tool', name: 'nope' } }, 'tool_choice.name'],
     ['no message with content', { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: '' }] }, 'messages'],
   ])('rejects %s with a TranslationError naming the param', (_name, body, param) => {
