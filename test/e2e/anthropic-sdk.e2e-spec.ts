@@ -23,7 +23,7 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     gateway = await startGateway({
       emulator, credentials: credentialFor('rt-anthropic'),
       // One attempt: an error behaviour reaches the client as it is (no retry, no cooldown wait).
-      env: { MODEL_ALIASES: 'claude-*haiku*=gemini-2.5-flash-lite,claude-*=gemini-2.5-pro', UPSTREAM_MAX_ATTEMPTS: '1', COOLDOWN_SERVER_ERROR_MS: '0', SSE_HEARTBEAT_MS: '150', LOG_LEVEL: 'warn' },
+      env: { MODEL_ALIASES: 'claude-*haiku*=gemini-2.5-flash-lite,claude-*=gemini-2.5-pro,gpt-*=gemini-2.5-flash,fast=gemini-2.5-flash-nothinking', UPSTREAM_MAX_ATTEMPTS: '1', COOLDOWN_SERVER_ERROR_MS: '0', SSE_HEARTBEAT_MS: '150', LOG_LEVEL: 'warn' },
     });
     client = new Anthropic({ apiKey: TEST_CLIENT_KEY, baseURL: gateway.url, maxRetries: 0, timeout: 20_000 });
     replica = await startGateway({ emulator, credentials: credentialFor('rt-anthropic'), env: { LOG_LEVEL: 'warn' } });
@@ -158,6 +158,26 @@ describe('Anthropic Messages through the @anthropic-ai/sdk', () => {
     expect(names).toContain('ping');
     expect(names.indexOf('ping')).toBeLessThan(names.lastIndexOf('content_block_delta'));
     expect(names.at(-1)).toBe('message_stop');
+  });
+
+  it('MODEL_ALIASES works on every surface: listed when exact, echoed on OpenAI, resolved on Gemini', async () => {
+    const headers = { authorization: `Bearer ${TEST_CLIENT_KEY}`, 'content-type': 'application/json' };
+    const openaiModels = await (await fetch(`${gateway.url}/v1/models`, { headers })).json() as { data: Array<{ id: string }> };
+    expect(openaiModels.data.map((model) => model.id)).toContain('fast');
+    expect(openaiModels.data.some((model) => model.id.includes('*'))).toBe(false);
+    const geminiModels = await (await fetch(`${gateway.url}/v1beta/models?pageSize=1000`, { headers })).json() as { models: Array<{ name: string }> };
+    expect(geminiModels.models.map((model) => model.name)).toContain('models/fast');
+
+    emulator.enqueue({ kind: 'text', chunks: ['from openai'] });
+    const chat = await (await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers, body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }) })).json() as { model: string };
+    expect(chat.model).toBe('gpt-4o');
+    expect(lastEnvelope().model).toBe('gemini-2.5-flash');
+
+    emulator.enqueue({ kind: 'text', chunks: ['from gemini'] });
+    const native = await fetch(`${gateway.url}/v1beta/models/fast:generateContent`, { method: 'POST', headers, body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }) });
+    expect(native.status).toBe(200);
+    expect(lastEnvelope().model).toBe('gemini-2.5-flash');
+    expect(lastEnvelope().request.generationConfig.thinkingConfig).toMatchObject({ thinkingBudget: 0 });
   });
 
   it('metrics carry surface anthropic and the resolved model, never the alias', async () => {
