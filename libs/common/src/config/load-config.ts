@@ -53,7 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       onboardingPollIntervalMs: raw.ONBOARDING_POLL_INTERVAL_MS,
       onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
     },
-    models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean), ...(raw.MODEL_ALIASES ? { aliases: raw.MODEL_ALIASES } : {}) },
+    models: { extra: modelIds(raw.EXTRA_MODELS), ...(raw.MODEL_ALIASES ? { aliases: raw.MODEL_ALIASES } : {}) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
@@ -111,11 +111,12 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
+const modelIds = (list: string | undefined): string[] => (list ?? '').split(',').map((id) => id.trim()).filter(Boolean);
 
 /** MODEL_ALIASES must parse and every target must be a catalog model (EXTRA_MODELS included). */
 function modelAliasProblem(setting: string | undefined, extraModels: string | undefined): string | undefined {
   try {
-    new ModelCatalog((extraModels ?? '').split(',').map((id) => id.trim()).filter(Boolean), parseModelAliases(setting));
+    new ModelCatalog(modelIds(extraModels), parseModelAliases(setting));
     return undefined;
   } catch (error) {
     if (error instanceof ModelAliasError) return error.message;
