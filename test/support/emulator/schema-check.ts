@@ -92,3 +92,26 @@ export function checkFunctionResponses(contents: unknown[]): EmulatorError | und
   }
   return undefined;
 }
+
+/**
+ * Gemini 3 validates thought signatures in the current turn (every model step since the last user
+ * message with text): the first functionCall part of each step must carry the `thoughtSignature`
+ * Google put on it (or Gemini CLI's `skip_thought_signature_validator`), else 400.
+ */
+export function checkThoughtSignatures(model: string, contents: unknown[]): EmulatorError | undefined {
+  if (!model.startsWith('gemini-3')) return undefined;
+  let turnStart = 0;
+  contents.forEach((content, index) => {
+    const parts = isRecord(content) && Array.isArray(content.parts) ? content.parts : [];
+    if (isRecord(content) && content.role !== 'model' && parts.some((part) => isRecord(part) && typeof part.text === 'string')) turnStart = index;
+  });
+  for (let index = turnStart; index < contents.length; index += 1) {
+    const content = contents[index];
+    if (!isRecord(content) || content.role !== 'model' || !Array.isArray(content.parts)) continue;
+    const first = content.parts.find((part) => isRecord(part) && isRecord(part.functionCall)) as Record<string, any> | undefined;
+    if (first && (typeof first.thoughtSignature !== 'string' || first.thoughtSignature === '')) {
+      return invalidArgumentError(`Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${String(first.functionCall.name)}\` , position ${index + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`);
+    }
+  }
+  return undefined;
+}

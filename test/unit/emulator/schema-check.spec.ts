@@ -1,4 +1,4 @@
-import { checkFunctionDeclarations, checkFunctionResponses } from '../../support/emulator/schema-check';
+import { checkFunctionDeclarations, checkFunctionResponses, checkThoughtSignatures } from '../../support/emulator/schema-check';
 
 /** The emulator refuses the function declarations Google refuses (so gateway tests catch them). */
 describe('emulator: function declaration checks', () => {
@@ -44,5 +44,18 @@ describe('emulator: function declaration checks', () => {
     const error = checkFunctionResponses(contents);
     if (accepted) expect(error).toBeUndefined();
     else expect(error?.body.error.message).toContain('number of function response parts is equal to the number of function call parts');
+  });
+
+  const user = (text: string) => ({ role: 'user', parts: [{ text }] });
+  const step = (signature?: string) => ({ role: 'model', parts: [{ functionCall: { name: 'Read', args: {} }, ...(signature ? { thoughtSignature: signature } : {}) }, { functionCall: { name: 'Bash', args: {} } }] });
+  it.each<[string, string, unknown[], boolean]>([
+    ['Gemini 3, signed steps in the current turn', 'gemini-3-pro-preview', [user('a'), step('c2ln'), { role: 'user', parts: [answer('Read'), answer('Bash')] }, step('c2ln')], true],
+    ['Gemini 3, an unsigned step in an earlier turn', 'gemini-3-pro-preview', [user('a'), step(), { role: 'user', parts: [answer('Read'), answer('Bash')] }, user('b')], true],
+    ['Gemini 3, an unsigned step in the current turn', 'gemini-3-pro-preview', [user('a'), step('c2ln'), { role: 'user', parts: [answer('Read'), answer('Bash')] }, step()], false],
+    ['Gemini 2.5 does not check', 'gemini-2.5-pro', [user('a'), step()], true],
+  ])('thought signatures: %s', (_name, model, contents, accepted) => {
+    const error = checkThoughtSignatures(model, contents);
+    if (accepted) expect(error).toBeUndefined();
+    else expect(error?.body.error.message).toContain('Function call is missing a thought_signature in functionCall parts');
   });
 });
