@@ -5,6 +5,8 @@ import { ConfigModule, GatewayExceptionFilter, MetricsModule, SharedStateModule,
 import { HealthModule } from '@app/health';
 import { UpstreamModule } from '@app/upstream';
 import { AdminController } from './admin/admin.controller';
+import { AnthropicController } from './anthropic/anthropic.controller';
+import { AnthropicMessagesService } from './anthropic/messages.service';
 import { GeminiController } from './gemini/gemini.controller';
 import { GeminiService } from './gemini/gemini.service';
 import { ChatCompletionsService } from './openai/chat-completions.service';
@@ -27,7 +29,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ConfigModule.forRoot(config), MetricsModule, SharedStateModule, AuthModule.forRoot(credentials), UpstreamModule, HealthModule],
-      controllers: [RootController, GeminiController, OpenAIController, ResponsesController, AdminController],
+      controllers: [RootController, GeminiController, OpenAIController, ResponsesController, AnthropicController, AdminController],
       providers: [
         ModelCatalogService,
         GenerationPipeline,
@@ -35,6 +37,7 @@ export class GatewayModule {
         ChatCompletionsService,
         ResponsesService,
         ResponseStore,
+        AnthropicMessagesService,
         RemoteImageFetcher,
         StreamTelemetry,
         UsageRecorder,

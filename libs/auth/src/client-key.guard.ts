@@ -25,7 +25,7 @@ export class ClientKeyGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const query = request.query as Record<string, unknown> | undefined;
-    const header = request.headers['x-goog-api-key'];
+    const header = request.headers['x-goog-api-key'] ?? request.headers['x-api-key']; // x-api-key: Anthropic's SDK and Claude Code
     const credentials = {
       authorization: request.headers.authorization,
       googApiKey: Array.isArray(header) ? header[0] : header,

@@ -59,6 +59,17 @@ describe('Grafana dashboards', () => {
     }
   });
 
+  it('splits latency and errors by surface, with a surface variable that knows every surface', () => {
+    const [{ dashboard }] = dashboards;
+    const surface = dashboard.templating.list.find((variable) => variable.name === 'surface') as { query: string; allValue: string } | undefined;
+    expect(surface?.query.split(',').sort()).toEqual(['anthropic', 'gemini', 'openai', 'responses']);
+    const bySurface = (topic: string) => queries.filter((query) => query.panel.toLowerCase().includes(topic) && /by \([^)]*\bsurface\b/.test(query.expr));
+    expect(bySurface('request latency p50').length).toBe(3);
+    expect(bySurface('error rate').length).toBeGreaterThan(0);
+    // No query hard-codes the old two surfaces any more.
+    expect(queries.filter((query) => query.expr.includes('surface=~"openai|gemini"'))).toEqual([]);
+  });
+
   it('is importable: a datasource variable, unique ids, every panel on it, sane grid', () => {
     for (const { dashboard } of dashboards) {
       expect(dashboard.uid).toMatch(/^[a-z0-9-]{1,40}$/);

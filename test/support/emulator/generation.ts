@@ -14,6 +14,7 @@ import {
 import { isRecord, parseJson, sendError, sendJson, sleep, type RequestContext } from './http-utils';
 import { estimateTokens, lastUserText, parseDirective, promptCharacters } from './prompt';
 import { fullResponse, planFor, streamEvents, type ContentBehaviour, type GenerationInput, type ResponseMeta } from './responses';
+import { checkFunctionDeclarations, checkFunctionResponses, checkThoughtSignatures } from './schema-check';
 import { SseWriter } from './sse-writer';
 import { randomHex, randomId, type AccountState } from './state';
 import type { EmulatorBehaviour } from './types';
@@ -39,7 +40,8 @@ function validateEnvelope(context: RequestContext, account: AccountState): Valid
   if (!account.project || project !== account.project) return consumerInvalidError(project);
   const request = envelope.request;
   if (!isRecord(request) || !Array.isArray(request.contents) || request.contents.length === 0) return invalidArgumentError();
-  const contentsProblem = checkContents(request.contents);
+  const contentsProblem = checkContents(request.contents) ?? checkFunctionResponses(request.contents)
+    ?? checkThoughtSignatures(model, request.contents) ?? checkFunctionDeclarations(request.tools);
   if (contentsProblem) return contentsProblem;
   const toolsProblem = checkTools(request.tools, model);
   if (toolsProblem) return toolsProblem;

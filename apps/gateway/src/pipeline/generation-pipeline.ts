@@ -162,7 +162,10 @@ export class GenerationPipeline {
 }
 
 function errorInfo(error: GatewayError): StreamErrorInfo {
-  return { status: error.httpStatus, message: error.message, code: error.openaiCode ?? 'error', openaiType: error.openaiType, googleStatus: error.googleStatus };
+  return {
+    status: error.httpStatus, message: error.message, code: error.openaiCode ?? 'error', openaiType: error.openaiType, googleStatus: error.googleStatus,
+    ...(error instanceof UpstreamError && error.errorClass ? { errorClass: error.errorClass } : {}),
+  };
 }
 
 /** A fresh tool-call id (the encoder may wrap it, e.g. with the thought signature). */

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, ModelNotFoundError, type GatewayConfig } from '@app/common';
-import { ModelCatalog, type ResolveOptions, type ResolvedModel } from '@app/translation';
+import { ModelCatalog, parseModelAliases, type ResolveOptions, type ResolvedModel } from '@app/translation';
 
-/** The catalog as an injectable, built once from config (EXTRA_MODELS). */
+/** The catalog as an injectable, built once from config (EXTRA_MODELS, MODEL_ALIASES — checked by loadConfig). */
 @Injectable()
 export class ModelCatalogService extends ModelCatalog {
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    super(config.models.extra);
+    super(config.models.extra, parseModelAliases(config.models.aliases));
   }
 
   /**

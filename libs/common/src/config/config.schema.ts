@@ -38,6 +38,7 @@ export const envSchema = z.object({
   ONBOARDING_TIMEOUT_MS: integer(120_000, 1),
   MAX_BODY_BYTES: integer(25 * 1024 * 1024, 1024),
   EXTRA_MODELS: z.string().optional(),
+  MODEL_ALIASES: z.string().optional(),
   IMAGE_FETCH_ENABLED: bool(false),
   IMAGE_FETCH_MAX_BYTES: integer(10 * 1024 * 1024, 1),
   IMAGE_FETCH_TIMEOUT_MS: integer(10_000, 1),
@@ -109,7 +110,8 @@ export interface GatewayConfig {
     onboardingPollIntervalMs: number;
     onboardingTimeoutMs: number;
   };
-  models: { extra: string[] };
+  /** `aliases`: MODEL_ALIASES as written (parsed and checked against the catalog at startup). */
+  models: { extra: string[]; aliases?: string };
   redis?: { url: string; keyPrefix: string; commandTimeoutMs: number; degradedShare: number };
   limiter: {
     /** Cluster-wide cap on in-flight upstream calls; 0 = no cap. */

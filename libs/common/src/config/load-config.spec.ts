@@ -65,4 +65,16 @@ describe('loadConfig', () => {
     expect(set.version).toBe('1.2.3');
     expect(() => loadConfig({ GOOGLE_OAUTH_AUTH_URL: 'not a url' })).toThrow(/GOOGLE_OAUTH_AUTH_URL/);
   });
+
+  it.each<[string, string]>([
+    ['claude-*', 'is not a pattern=target rule'],
+    ['claude-*=gpt-5', 'is not a model of the catalog'],
+  ])('refuses MODEL_ALIASES=%j at start', (setting, fragment) => {
+    expect(() => loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', MODEL_ALIASES: setting })).toThrow(fragment);
+  });
+
+  it('accepts MODEL_ALIASES whose targets are EXTRA_MODELS', () => {
+    const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', EXTRA_MODELS: 'gemini-9-ultra', MODEL_ALIASES: 'claude-*=gemini-9-ultra' });
+    expect(config.models).toEqual({ extra: ['gemini-9-ultra'], aliases: 'claude-*=gemini-9-ultra' });
+  });
 });

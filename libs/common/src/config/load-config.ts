@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ModelAliasError, ModelCatalog, parseModelAliases } from '@app/translation';
 import { envSchema, type ClientKey, type GatewayConfig } from './config.schema';
 
 export class ConfigError extends Error {
@@ -26,6 +27,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
   }
   const modelFallbacks = parsePairs(env.MODEL_FALLBACKS ?? '', 'MODEL_FALLBACKS', problems);
+  const aliasProblem = modelAliasProblem(env.MODEL_ALIASES, env.EXTRA_MODELS);
+  if (aliasProblem) problems.push(`MODEL_ALIASES: ${aliasProblem}`);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   // With a keys file, its keys authenticate: no random key is generated.
@@ -55,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       onboardingPollIntervalMs: raw.ONBOARDING_POLL_INTERVAL_MS,
       onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
     },
-    models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
+    models: { extra: modelIds(raw.EXTRA_MODELS), ...(raw.MODEL_ALIASES ? { aliases: raw.MODEL_ALIASES } : {}) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
     team: {
       keysFile: raw.CLIENT_KEYS_FILE,
@@ -120,7 +123,6 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
-
 /** `a=b,c=d` → pairs; a malformed item is reported, not ignored. */
 function parsePairs(value: string, name: string, problems: string[]): Array<{ from: string; to: string }> {
   const pairs: Array<{ from: string; to: string }> = [];
@@ -130,4 +132,17 @@ function parsePairs(value: string, name: string, problems: string[]): Array<{ fr
     else pairs.push({ from, to });
   }
   return pairs;
+}
+
+const modelIds = (list: string | undefined): string[] => (list ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+
+/** MODEL_ALIASES must parse and every target must be a catalog model (EXTRA_MODELS included). */
+function modelAliasProblem(setting: string | undefined, extraModels: string | undefined): string | undefined {
+  try {
+    new ModelCatalog(modelIds(extraModels), parseModelAliases(setting));
+    return undefined;
+  } catch (error) {
+    if (error instanceof ModelAliasError) return error.message;
+    throw error;
+  }
 }

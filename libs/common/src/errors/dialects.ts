@@ -1,6 +1,7 @@
-import { GatewayError } from './gateway-error';
+import { anthropicErrorBody, anthropicErrorFor } from '@app/translation';
+import { GatewayError, UpstreamError } from './gateway-error';
 
-export type Dialect = 'openai' | 'google';
+export type Dialect = 'openai' | 'google' | 'anthropic';
 
 export interface EncodedError {
   status: number;
@@ -8,8 +9,9 @@ export interface EncodedError {
   body: Record<string, unknown>;
 }
 
-/** Picks the caller's dialect from the route: OpenAI under /v1/, Google everywhere else. */
+/** Picks the caller's dialect from the route: Anthropic for /v1/messages*, OpenAI under /v1/, Google everywhere else. */
 export function dialectForUrl(url: string): Dialect {
+  if (/^\/v1\/messages(?:[/?]|$)/.test(url)) return 'anthropic';
   return url.startsWith('/v1/') || url === '/v1' ? 'openai' : 'google';
 }
 
@@ -21,7 +23,11 @@ export function toGatewayError(error: unknown): GatewayError {
 export function encodeError(error: GatewayError, dialect: Dialect): EncodedError {
   const headers: Record<string, string> = {};
   if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
-  if (error.httpStatus === 401) headers['www-authenticate'] = dialect === 'openai' ? 'Bearer' : 'Bearer, Basic realm="geminicli2api"';
+  if (error.httpStatus === 401) headers['www-authenticate'] = dialect === 'google' ? 'Bearer, Basic realm="geminicli2api"' : 'Bearer';
+  if (dialect === 'anthropic') {
+    const { status, type } = anthropicErrorFor(error.httpStatus, error instanceof UpstreamError ? error.errorClass : undefined);
+    return { status, headers, body: { ...anthropicErrorBody(type, error.message) } };
+  }
   return { status: error.httpStatus, headers, body: dialect === 'openai' ? openaiErrorBody(error) : googleErrorBody(error) };
 }
 

@@ -46,7 +46,7 @@ export function fromAnything(exception: unknown): GatewayError {
   if (exception instanceof GatewayError) return exception;
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
-    if (status === 404) return new NotFoundError('Not found. This gateway serves /v1/chat/completions, /v1/models, /v1beta/models/{model}:generateContent, :streamGenerateContent and :countTokens.', { code: 'not_found' });
+    if (status === 404) return new NotFoundError('Not found. This gateway serves /v1/chat/completions, /v1/messages, /v1/models, /v1beta/models/{model}:generateContent, :streamGenerateContent and :countTokens.', { code: 'not_found' });
     return new GatewayError(exception.message, { httpStatus: status, googleStatus: googleStatusFor(status), openaiType: status < 500 ? 'invalid_request_error' : 'api_error' });
   }
   const fastifyCode = (exception as { code?: string } | null)?.code;

@@ -6,14 +6,16 @@ describe('log redaction', () => {
   it('censors secret-bearing keys at any of the first levels, in objects and arrays', () => {
     const input = {
       msg: 'x',
-      headers: { Authorization: 'Bearer sk-1', 'x-goog-api-key': 'k', accept: 'json' },
+      headers: { Authorization: 'Bearer sk-1', 'x-goog-api-key': 'k', 'x-api-key': 'sk-ant', accept: 'json' },
+      anthropic: { system: 'You are…', model: 'claude' },
       credential: { refresh_token: 'r', label: 'team' },
       calls: [{ access_token: 'a', ok: 1 }],
       request: { contents: [{ parts: [{ text: 'prompt' }] }], model: 'm' },
     };
     expect(censor(input)).toEqual({
       msg: 'x',
-      headers: { Authorization: '[redacted]', 'x-goog-api-key': '[redacted]', accept: 'json' },
+      headers: { Authorization: '[redacted]', 'x-goog-api-key': '[redacted]', 'x-api-key': '[redacted]', accept: 'json' },
+      anthropic: { system: '[redacted]', model: 'claude' },
       credential: { refresh_token: '[redacted]', label: 'team' },
       calls: [{ access_token: '[redacted]', ok: 1 }],
       request: { contents: '[redacted]', model: 'm' },

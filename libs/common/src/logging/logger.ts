@@ -12,8 +12,8 @@ import { currentRequest } from './request-context';
  * default LOG_LEVEL=info cost about a fifth of the gateway's throughput.
  */
 export const REDACTED_KEYS: ReadonlySet<string> = new Set([
-  'authorization', 'x-goog-api-key', 'access_token', 'refresh_token', 'client_secret', 'token', 'key', 'apikey',
-  'body', 'prompt', 'messages', 'contents', 'password', 'id_token',
+  'authorization', 'x-goog-api-key', 'x-api-key', 'access_token', 'refresh_token', 'client_secret', 'token', 'key', 'apikey',
+  'body', 'prompt', 'messages', 'contents', 'system', 'password', 'id_token',
 ]);
 const CENSOR = '[redacted]';
 const MAX_DEPTH = 4;

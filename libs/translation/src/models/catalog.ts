@@ -1,3 +1,4 @@
+import { ModelAliasError, matchModelAlias, type ModelAlias } from './aliases';
 /**
  * The model catalog: the base models Code Assist serves today (Gemini CLI's list, see
  * docs/wire/models.md) plus the variant suffixes the original gateway advertised. Pure data and
@@ -100,19 +101,47 @@ export class ModelCatalog {
   readonly entries: readonly CatalogEntry[];
   private readonly entryById: Map<string, CatalogEntry>;
 
-  constructor(extraModelIds: readonly string[] = []) {
+  /** `aliases` (MODEL_ALIASES, see aliases.ts): every target must be a catalog model, else ModelAliasError. */
+  constructor(extraModelIds: readonly string[] = [], private readonly aliases: readonly ModelAlias[] = []) {
     const bases = [...BASE_MODELS];
     for (const id of extraModelIds) {
       if (!bases.some((model) => model.id === id)) bases.push(guessBaseModel(id));
     }
     this.baseById = new Map(bases.map((model) => [model.id, model]));
-    this.entries = bases.flatMap((model) => variantsOf(model));
+    const entries = bases.flatMap((model) => variantsOf(model));
+    for (const alias of aliases) {
+      const target = this.resolveName(alias.target);
+      if (!target?.known) throw new ModelAliasError(`the target of "${alias.pattern}=${alias.target}" is not a model of the catalog`);
+      if (alias.exact && !entries.some((entry) => entry.id === alias.pattern)) {
+        entries.push({ id: alias.pattern, displayName: `${alias.pattern} (alias of ${alias.target})`, description: `Alias of ${alias.target}.`, base: target.info, search: target.search, thinking: target.thinking });
+      }
+    }
+    this.entries = entries;
     this.entryById = new Map(this.entries.map((entry) => [entry.id, entry]));
   }
 
   /** Catalog entry for an advertised id (base or variant), or undefined. */
   get(id: string): CatalogEntry | undefined {
-    return this.entryById.get(stripModelsPrefix(id));
+    const bare = stripModelsPrefix(id);
+    const entry = this.entryById.get(bare);
+    if (entry) return entry;
+    // A name only a glob alias matches: described as its target, under the name asked for.
+    const resolved = matchModelAlias(this.aliases, bare) ? this.resolve(bare) : undefined;
+    if (!resolved) return undefined;
+    return { id: bare, displayName: `${bare} (alias of ${resolved.base})`, description: `Alias of ${resolved.base}.`, base: resolved.info, search: resolved.search, thinking: resolved.thinking };
+  }
+
+  /**
+   * Resolves a requested id: MODEL_ALIASES first (first matching rule wins, so an alias may also
+   * redirect a catalog id), then the catalog itself. The result's `requested` is always what the
+   * client sent (responses echo it); `base` is the model sent upstream (metrics and logs use it).
+   */
+  resolve(requestedId: string, options: ResolveOptions = {}): ResolvedModel | undefined {
+    const requested = stripModelsPrefix(requestedId.trim());
+    const alias = matchModelAlias(this.aliases, requested);
+    if (!alias) return this.resolveName(requested, options);
+    const target = this.resolveName(alias.target);
+    return target ? { ...target, requested } : undefined;
   }
 
   /**
@@ -123,8 +152,7 @@ export class ModelCatalog {
    * (`-nothinking-maxthinking`) and for thinking variants of a listed model that does not think,
    * the answer is undefined (the caller answers 404 `model_not_found`).
    */
-  resolve(requestedId: string, options: ResolveOptions = {}): ResolvedModel | undefined {
-    const requested = stripModelsPrefix(requestedId.trim());
+  private resolveName(requested: string, options: ResolveOptions = {}): ResolvedModel | undefined {
     if (requested === '') return undefined;
     const split = splitSuffixes(requested);
     if (!split) return undefined;

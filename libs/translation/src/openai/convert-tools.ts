@@ -80,7 +80,7 @@ export function toDeclaration(definition: ChatFunctionDefinition, param: string)
   if (definition.description) declaration.description = definition.description;
   const parameters = definition.parameters;
   if (parameters && !declaresNoParameters(parameters)) {
-    declaration.parametersJsonSchema = sanitizeJsonSchema(parameters, `${param}.parameters`);
+    declaration.parametersJsonSchema = sanitizeJsonSchema(parameters, `${param}.parameters`, { dropNull: true });
   }
   return declaration;
 }

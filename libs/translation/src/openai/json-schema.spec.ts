@@ -20,6 +20,28 @@ describe('sanitizeJsonSchema', () => {
     });
   });
 
+  // What Claude Code, MCP servers and zod-to-json-schema send that Gemini rejects (table: input → sent).
+  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
+    ['exclusiveMinimum → minimum', { type: 'integer', exclusiveMinimum: 0 }, { type: 'integer', minimum: 0 }],
+    ['exclusiveMaximum kept out when maximum is there', { type: 'number', maximum: 5, exclusiveMaximum: 9 }, { type: 'number', maximum: 5 }],
+    ['draft-04 boolean exclusiveMinimum dropped', { type: 'number', minimum: 1, exclusiveMinimum: true }, { type: 'number', minimum: 1 }],
+    ['const string → enum', { type: 'string', const: 'add' }, { type: 'string', enum: ['add'] }],
+    ['const boolean dropped', { type: 'boolean', const: true }, { type: 'boolean' }],
+    ['propertyNames and patternProperties dropped', { type: 'object', propertyNames: { pattern: '^[a-z]+$' }, patternProperties: { '^x': { type: 'string' } } }, { type: 'object' }],
+    ['additionalProperties false kept', { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }, { type: 'object', properties: { a: { type: 'string' } }, additionalProperties: false }],
+    ['additionalProperties schema kept', { type: 'object', additionalProperties: { type: 'string', $schema: 'x' } }, { type: 'object', additionalProperties: { type: 'string' } }],
+    ['type list without null', { type: ['string', 'null'] }, { type: 'string' }],
+    ['anyOf with null collapses, outer description wins', { description: 'outer', anyOf: [{ type: 'integer', description: 'inner', exclusiveMinimum: 0 }, { type: 'null' }] }, { description: 'outer', type: 'integer', minimum: 0 }],
+    ['anyOf with two branches and null keeps both', { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'null' }] }, { anyOf: [{ type: 'string' }, { type: 'number' }] }],
+    ['if/then/else dropped', { type: 'object', if: { properties: {} }, then: { required: ['a'] }, else: {} }, { type: 'object' }],
+  ])('%s', (_name, input, expected) => {
+    expect(sanitizeJsonSchema(input, 'p', { dropNull: true })).toEqual(expected);
+  });
+
+  it('keeps null in unions unless asked (a response schema may answer null)', () => {
+    expect(sanitizeJsonSchema({ type: ['integer', 'null'] }, 'p')).toEqual({ type: ['integer', 'null'] });
+  });
+
   it('renames draft-07 definitions to $defs and trims $ref siblings Gemini rejects', () => {
     const schema = {
       type: 'object',

@@ -24,6 +24,8 @@ export interface StreamErrorInfo {
   openaiType: string;
   /** Google status (`UNAVAILABLE`, `RESOURCE_EXHAUSTED`…). */
   googleStatus: string;
+  /** How the upstream classified a Google error (`capacity`, `rate-limited`…), when it was one. */
+  errorClass?: string;
 }
 
 /**

@@ -15,7 +15,8 @@ export function substituteGrafanaVariables(expr: string, values: { rateInterval?
     .replace(/\$__rate_interval|\$\{__rate_interval\}/g, values.rateInterval ?? '1m')
     .replace(/\$__range|\$\{__range\}/g, values.range ?? '1h')
     .replace(/\$__interval|\$\{__interval\}/g, values.rateInterval ?? '1m')
-    .replace(/\$\{?(namespace|job|instance|pod)\}?/g, '.*');
+    .replace(/\$\{?(namespace|job|instance|pod)\}?/g, '.*')
+    .replace(/\$\{?surface\}?/g, 'openai|anthropic|gemini|responses');
 }
 
 export function promqlUsage(expr: string): PromqlUsage {

@@ -12,7 +12,7 @@ const LABEL_VALUES: Record<string, string[]> = {
   route: ['/v1/chat/completions', '/v1beta/models/:model:streamGenerateContent', '/v1/models'],
   method: ['POST', 'GET'],
   status: ['200', '401', '429', '502'],
-  surface: ['openai', 'gemini'],
+  surface: ['openai', 'anthropic', 'gemini'],
   client: ['default', 'second'],
   outcome: ['completed', 'client_closed', 'ok', 'error'],
   model: ['gemini-2.5-pro', 'gemini-2.5-flash'],

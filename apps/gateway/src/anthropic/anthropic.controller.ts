@@ -1,0 +1,31 @@
+import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { clientAbortSignal } from '../shared/client-abort';
+import { AnthropicMessagesService } from './messages.service';
+
+/**
+ * The Anthropic surface: `POST /v1/messages` (Claude Code adds `?beta=true`) and
+ * `POST /v1/messages/count_tokens`. `anthropic-version` / `anthropic-beta` headers are accepted
+ * and ignored; the key comes as `x-api-key` or any other accepted form.
+ */
+@Controller('v1/messages')
+export class AnthropicController {
+  constructor(private readonly messages: AnthropicMessagesService) {}
+
+  @Post()
+  @HttpCode(200)
+  async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    const prepared = this.messages.prepare(body);
+    if (prepared.request.stream) {
+      await this.messages.stream(prepared, reply);
+      return undefined;
+    }
+    return this.messages.complete(prepared, clientAbortSignal(reply));
+  }
+
+  @Post('count_tokens')
+  @HttpCode(200)
+  countTokens(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.messages.countTokens(body, clientAbortSignal(reply));
+  }
+}
