@@ -25,6 +25,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (project && /^\d+$/.test(project)) {
     problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
   }
+  if (env.REDIS_URL?.trim() && keys.length === 0 && !problems.some((problem) => problem.startsWith('GATEWAY_API_KEYS'))) {
+    // Each replica would generate its own random key: through a load balancer one key works on a third of requests.
+    problems.push('GEMINI_AUTH_PASSWORD: set it (or GATEWAY_API_KEYS) when REDIS_URL is set; replicas cannot agree on a generated client key');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   const generated = keys.length === 0;
