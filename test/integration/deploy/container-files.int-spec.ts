@@ -11,12 +11,13 @@ import { REPO_ROOT } from './helpers/helm';
 jest.setTimeout(30_000);
 
 /**
- * The Dockerfile and docker-compose.yml cannot be built or run here (no Docker engine), so this
- * keeps them reviewed against the running configuration: env names, ports, health paths, user,
- * and the nginx config compose mounts.
+ * Keeps the Dockerfile and docker-compose.yml reviewed against the running configuration: env
+ * names, ports, health paths, user, and the nginx config compose mounts. The image is also built
+ * and run with a real engine by test/container/check.sh (`npm run test:container`); the compose
+ * file is validated against the Compose schema by compose-schema.int-spec.ts.
  */
 const CONTRACT = new Set<string>([...CONTRACT_ENV_NAMES, ...PLATFORM_ENV_NAMES]);
-const COMPOSE_ONLY_VARIABLES = new Set(['GATEWAY_IMAGE', 'GRAFANA_ADMIN_PASSWORD']);
+const COMPOSE_ONLY_VARIABLES = new Set(['GATEWAY_IMAGE', 'GRAFANA_ADMIN_PASSWORD', 'GOOGLE_CREDENTIALS_GID']);
 const GATEWAYS = ['gateway-1', 'gateway-2', 'gateway-3'];
 
 interface Instruction {
@@ -127,6 +128,29 @@ describe('Dockerfile', () => {
     expect(PROBE_PATHS).toContain(path);
     expect(path).toBe(LIVENESS_PATH);
     expect(healthcheck!.args).not.toMatch(/curl|wget/);
+  });
+
+  it('health-checks the address HOST binds (a wildcard on loopback)', () => {
+    const healthcheck = runtime.find((instruction) => instruction.keyword === 'HEALTHCHECK')!;
+    const script = (JSON.parse(healthcheck.args.slice(healthcheck.args.indexOf('CMD') + 3).trim()) as string[])[2];
+    const probed = (env: Record<string, string>): { host: string; port: string | number } => {
+      let target = { host: '', port: '' as string | number };
+      const fakeHttp = { get: (options: { host: string; port: string | number }) => { target = options; const request = { on: () => request }; return request; } };
+      new Function('require', 'process', script)(() => fakeHttp, { env, exit: () => undefined });
+      return { host: target.host, port: target.port };
+    };
+    expect(probed({ HOST: '0.0.0.0', PORT: '8888' })).toEqual({ host: '127.0.0.1', port: '8888' });
+    expect(probed({ HOST: '::', PORT: '8888' })).toEqual({ host: '127.0.0.1', port: '8888' });
+    expect(probed({ HOST: '127.0.0.2', PORT: '9000' })).toEqual({ host: '127.0.0.2', port: '9000' });
+    expect(probed({ HOST: '10.1.2.3' })).toEqual({ host: '10.1.2.3', port: 8888 });
+  });
+
+  it('has no `# syntax=` directive (an offline build cannot pull a frontend) and takes the npm CA only as a secret', async () => {
+    const text = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    const install = instructions.find((instruction) => instruction.keyword === 'RUN' && /npm ci\b/.test(instruction.args))!;
+    expect(install.args).toContain('--mount=type=secret,id=npmca');
+    expect(text).not.toMatch(/^(COPY|ADD)\b.*(\.crt|\.pem|npmca)/im);
   });
 });
 
