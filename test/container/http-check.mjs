@@ -2,6 +2,7 @@
 //   node http-check.mjs status URL EXPECTED_STATUS [KEY]   one GET, exit 0 when the status matches
 //   node http-check.mjs wait URL EXPECTED_STATUS SECONDS    poll GET until it matches, or give up
 //   node http-check.mjs chat BASE_URL KEY                  one OpenAI chat completion (emulator echoes)
+//   node http-check.mjs burst BASE_URL KEY COUNT           COUNT chat completions one after another
 //   node http-check.mjs stream BASE_URL KEY                a slow streamed chat: prints "first-chunk"
 //                                                          when it starts, "complete" after [DONE]
 const [command, target, ...rest] = process.argv.slice(2);
@@ -46,11 +47,15 @@ async function main() {
     }
     throw new Error(`GET ${target}: ${last} after ${seconds}s, expected ${expected}`);
   }
-  if (command === 'chat') {
-    const response = await chatRequest(target, rest[0], { messages: [{ role: 'user', content: 'hello from the container check' }] }, TIMEOUT_MS);
-    const body = await response.json();
-    const content = body.choices?.[0]?.message?.content ?? '';
-    if (response.status !== 200 || !content.includes('hello from the container check')) throw new Error(`chat: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  if (command === 'chat' || command === 'burst') {
+    const count = command === 'burst' ? Number(rest[1]) : 1;
+    for (let index = 0; index < count; index++) {
+      const text = `hello from the container check ${index}`;
+      const response = await chatRequest(target, rest[0], { messages: [{ role: 'user', content: text }] }, TIMEOUT_MS);
+      const body = await response.json();
+      const content = body.choices?.[0]?.message?.content ?? '';
+      if (response.status !== 200 || !content.includes(text)) throw new Error(`chat ${index + 1}/${count}: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
     return;
   }
   if (command === 'stream') {

@@ -2,35 +2,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { parse as parseDotenv } from 'dotenv';
-import { parse as parseYaml } from 'yaml';
+import { loadComposeFile } from '../../support/compose-file';
 import { REPO_ROOT } from './helpers/helm';
 
 /**
  * Docker Compose v2 is not packaged for Debian and no registry is reachable, so `docker compose
  * config` cannot run here. Instead docker-compose.yml is interpolated the way compose does it (with
- * the variables of .env.example) and validated against the Compose Specification's JSON schema
+ * the variables of .env.example, test/support/compose-file.ts) and validated against the Compose Specification's JSON schema
  * (test/fixtures/compose-spec, Apache-2.0, from github.com/compose-spec/compose-spec). The image
  * itself is built and run for real by test/container/check.sh.
  */
 const SCHEMA = JSON.parse(readFileSync(join(REPO_ROOT, 'test/fixtures/compose-spec/compose-spec.json'), 'utf8')) as Record<string, unknown>;
-const COMPOSE_TEXT = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 const EXAMPLE_ENV = parseDotenv(readFileSync(join(REPO_ROOT, '.env.example')));
-
-/** Compose interpolation: ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}, ${VAR+alt}, $$. */
-function interpolate(text: string, env: Record<string, string | undefined>): string {
-  return text.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)([-?+])([^}]*))?\}/g, (match, name: string | undefined, colon: string, operator: string, argument: string) => {
-    if (match === '$$') return '$';
-    const value = env[name!];
-    const unset = colon ? !value : value === undefined;
-    if (operator === '-') return unset ? argument : value!;
-    if (operator === '?') {
-      if (unset) throw new Error(`required variable ${name} is missing a value: ${argument}`);
-      return value!;
-    }
-    if (operator === '+') return unset ? '' : argument;
-    return value ?? '';
-  });
-}
 
 function validate(document: unknown): string[] {
   const { $schema: _drafted, ...schema } = SCHEMA;
@@ -39,7 +22,7 @@ function validate(document: unknown): string[] {
   return valid ? [] : (ajv.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
 }
 
-const loadCompose = (env: Record<string, string | undefined>): Record<string, unknown> => parseYaml(interpolate(COMPOSE_TEXT, env), { merge: true }) as Record<string, unknown>;
+const loadCompose = (env: Record<string, string | undefined>): Record<string, unknown> => loadComposeFile(join(REPO_ROOT, 'docker-compose.yml'), env);
 
 describe('docker-compose.yml against the Compose Specification schema', () => {
   it('is valid once interpolated with .env.example', () => {
