@@ -126,19 +126,19 @@ HOST=127.0.0.2
 PORT=$API_PORT
 METRICS_PORT=$METRICS_PORT
 GEMINI_AUTH_PASSWORD=$CLIENT_KEY
-GOOGLE_APPLICATION_CREDENTIALS=/run/geminicli2api/oauth_creds.json
 CODE_ASSIST_ENDPOINT=$(emulator_setting CODE_ASSIST_ENDPOINT)
 GOOGLE_OAUTH_TOKEN_URL=$(emulator_setting GOOGLE_OAUTH_TOKEN_URL)
 DRAIN_DELAY_MS=1000
 EOF
 
-# The documented fix for the 0600 file (docs/deployment.md): group-readable, and the container
-# joins the file's group. The file never becomes world-readable.
+# The documented commands (docs/deployment.md, "Container image"). The fix for the 0600 file:
+# group-readable, and the container joins the file's group; never world-readable.
 (cd "$WORKDIR" && chmod 0640 oauth_creds.json)
 CREDENTIALS_GID="$(stat -c %g "$WORKDIR/oauth_creds.json")"
 (cd "$WORKDIR" && "$DOCKER_CLI" run -d --name "$NAME" --network host --read-only --tmpfs /tmp --cap-drop ALL \
   --security-opt no-new-privileges --health-interval 2s \
   --group-add "$(stat -c %g oauth_creds.json)" -v "$PWD/oauth_creds.json:/run/geminicli2api/oauth_creds.json:ro" \
+  -e GOOGLE_APPLICATION_CREDENTIALS=/run/geminicli2api/oauth_creds.json \
   --env-file .env "$IMAGE") >/dev/null || { record "docker run" FAIL; exit 1; }
 
 check "GET /health/live = 200" probe wait "$API/health/live" 200 60
@@ -184,6 +184,17 @@ refuses_without_key() {
   grep -q 'GEMINI_AUTH_PASSWORD' <<<"$output"
 }
 check "REDIS_URL without a client key: refuses to start, names GEMINI_AUTH_PASSWORD" refuses_without_key
+
+# The problem the group fix solves: the file as `npm run login` leaves it (0600, another uid).
+unreadable_without_fix() {
+  local output
+  install -m 0600 -o 1000 -g 1000 "$WORKDIR/oauth_creds.json" "$WORKDIR/private-creds.json"
+  output="$(timeout 60 "$DOCKER_CLI" run --rm --name "$NAME-0600" --network host --read-only --tmpfs /tmp --cap-drop ALL \
+    -v "$WORKDIR/private-creds.json:/run/geminicli2api/oauth_creds.json:ro" -e GOOGLE_APPLICATION_CREDENTIALS=/run/geminicli2api/oauth_creds.json \
+    -e GEMINI_AUTH_PASSWORD="$CLIENT_KEY" -e HOST=127.0.0.1 -e PORT="$(free_port)" -e METRICS_PORT=0 "$IMAGE" 2>&1)" && return 1
+  grep -q 'EACCES' <<<"$output"
+}
+check "0600 credential file without --group-add: unreadable, the gateway says EACCES and exits" unreadable_without_fix
 
 # --- the compose stack: Redis, three replicas, nginx ---------------------------------------------
 # Compose v2 is not packaged here: test/support/compose-stack.ts runs docker-compose.yml's services

@@ -23,9 +23,9 @@ ensure_engine_packages() {
     log "installing ${need[*]}"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    # The package may have started its own service, an engine with a bridge: not what we test.
+    (service docker stop >/dev/null 2>&1 || true)
   fi
-  # The package's own service would start a second engine with a bridge: not ours to run.
-  (service docker stop >/dev/null 2>&1 || true)
 }
 
 # start_engine WORKDIR: dockerd with its socket, pid file and exec root under WORKDIR.
