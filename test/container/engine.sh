@@ -11,7 +11,8 @@ export DOCKER_BUILDKIT=1
 
 log() { printf '[container %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
-docker() { "$DOCKER_CLI" "$@"; }
+# Every client call is bounded (docker build and the long stops call "$DOCKER_CLI" with their own).
+docker() { timeout 300 "$DOCKER_CLI" "$@"; }
 
 # Installs docker.io and debootstrap when missing (a fresh Debian machine, as root).
 ensure_engine_packages() {
