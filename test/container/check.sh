@@ -74,6 +74,8 @@ else
   record "docker build" FAIL
   exit 1
 fi
+# Earlier builds' images are untagged now; the build cache stays (it makes the next run fast).
+docker image prune -f >/dev/null
 IMAGE_BYTES="$(docker image inspect -f '{{.Size}}' "$IMAGE")"
 BASE_BYTES="$(docker image inspect -f '{{.Size}}' "$BASE_IMAGE")"
 APP_BYTES=$((IMAGE_BYTES - BASE_BYTES))
