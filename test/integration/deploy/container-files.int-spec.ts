@@ -6,17 +6,19 @@ import { spawnSync } from 'node:child_process';
 import { findPrometheusBinary } from '../../support/prometheus';
 import { API_PORT, CONTRACT_ENV_NAMES, DEFAULT_DRAIN_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIVENESS_PATH, METRICS_PORT, PLATFORM_ENV_NAMES, PROBE_PATHS } from './helpers/contract';
 import { REPO_ROOT } from './helpers/helm';
+import { composeSeconds, type ComposeService } from '../../support/compose-file';
 
 // Real processes (helm, nginx, promtool) can be slow on a loaded 2-core CI machine.
 jest.setTimeout(30_000);
 
 /**
- * The Dockerfile and docker-compose.yml cannot be built or run here (no Docker engine), so this
- * keeps them reviewed against the running configuration: env names, ports, health paths, user,
- * and the nginx config compose mounts.
+ * Keeps the Dockerfile and docker-compose.yml reviewed against the running configuration: env
+ * names, ports, health paths, user, and the nginx config compose mounts. The image is also built
+ * and run with a real engine by test/container/check.sh (`npm run test:container`); the compose
+ * file is validated against the Compose schema by compose-schema.int-spec.ts.
  */
 const CONTRACT = new Set<string>([...CONTRACT_ENV_NAMES, ...PLATFORM_ENV_NAMES]);
-const COMPOSE_ONLY_VARIABLES = new Set(['GATEWAY_IMAGE', 'GRAFANA_ADMIN_PASSWORD']);
+const COMPOSE_ONLY_VARIABLES = new Set(['GATEWAY_IMAGE', 'GRAFANA_ADMIN_PASSWORD', 'GOOGLE_CREDENTIALS_GID']);
 const GATEWAYS = ['gateway-1', 'gateway-2', 'gateway-3'];
 
 interface Instruction {
@@ -45,29 +47,6 @@ function parseDockerfile(text: string): Instruction[] {
   });
 }
 
-/** Seconds of a compose duration such as 45s or 1m30s. */
-function seconds(duration: string): number {
-  let total = 0;
-  for (const [, amount, unit] of duration.matchAll(/(\d+)(h|m|s)/g)) total += Number(amount) * { h: 3600, m: 60, s: 1 }[unit as 'h' | 'm' | 's'];
-  return total;
-}
-
-interface ComposeService {
-  image?: string;
-  build?: unknown;
-  user?: string;
-  read_only?: boolean;
-  cap_drop?: string[];
-  environment?: Record<string, string>;
-  env_file?: Array<{ path: string; required?: boolean }>;
-  volumes?: Array<string | { type: string; source: string; target: string; read_only?: boolean }>;
-  expose?: string[];
-  ports?: string[];
-  healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition?: string }> | string[];
-  stop_grace_period?: string;
-  profiles?: string[];
-}
 
 describe('Dockerfile', () => {
   let instructions: Instruction[];
@@ -128,6 +107,29 @@ describe('Dockerfile', () => {
     expect(path).toBe(LIVENESS_PATH);
     expect(healthcheck!.args).not.toMatch(/curl|wget/);
   });
+
+  it('health-checks the address HOST binds (a wildcard on loopback)', () => {
+    const healthcheck = runtime.find((instruction) => instruction.keyword === 'HEALTHCHECK')!;
+    const script = (JSON.parse(healthcheck.args.slice(healthcheck.args.indexOf('CMD') + 3).trim()) as string[])[2];
+    const probed = (env: Record<string, string>): { host: string; port: string | number } => {
+      let target = { host: '', port: '' as string | number };
+      const fakeHttp = { get: (options: { host: string; port: string | number }) => { target = options; const request = { on: () => request }; return request; } };
+      new Function('require', 'process', script)(() => fakeHttp, { env, exit: () => undefined });
+      return { host: target.host, port: target.port };
+    };
+    expect(probed({ HOST: '0.0.0.0', PORT: '8888' })).toEqual({ host: '127.0.0.1', port: '8888' });
+    expect(probed({ HOST: '::', PORT: '8888' })).toEqual({ host: '127.0.0.1', port: '8888' });
+    expect(probed({ HOST: '127.0.0.2', PORT: '9000' })).toEqual({ host: '127.0.0.2', port: '9000' });
+    expect(probed({ HOST: '10.1.2.3' })).toEqual({ host: '10.1.2.3', port: 8888 });
+  });
+
+  it('has no `# syntax=` directive (an offline build cannot pull a frontend) and takes the npm CA only as a secret', async () => {
+    const text = await readFile(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    const install = instructions.find((instruction) => instruction.keyword === 'RUN' && /npm ci\b/.test(instruction.args))!;
+    expect(install.args).toContain('--mount=type=secret,id=npmca');
+    expect(text).not.toMatch(/^(COPY|ADD)\b.*(\.crt|\.pem|npmca)/im);
+  });
 });
 
 describe('.dockerignore', () => {
@@ -160,10 +162,10 @@ describe('docker-compose.yml', () => {
     expect(gateway.environment?.REDIS_URL).toMatch(/^redis:\/\/redis:6379/);
     expect(gateway.env_file).toEqual([{ path: '.env', required: false }]);
     expect(gateway.expose).toEqual([String(API_PORT), String(METRICS_PORT)]);
-    const test = gateway.healthcheck?.test.join(' ') ?? '';
-    expect(test).toContain(`path: '${LIVENESS_PATH}'`);
-    expect(test).toContain(`port: ${API_PORT}`);
-    expect(seconds(gateway.stop_grace_period ?? '0s')).toBeGreaterThan((DEFAULT_DRAIN_DELAY_MS + DEFAULT_DRAIN_TIMEOUT_MS) / 1000);
+    // No `test` of its own: the image's HEALTHCHECK (checked above, HOST-aware) runs.
+    expect(gateway.healthcheck).toBeDefined();
+    expect(gateway.healthcheck?.test).toBeUndefined();
+    expect(composeSeconds(gateway.stop_grace_period, 0)).toBeGreaterThan((DEFAULT_DRAIN_DELAY_MS + DEFAULT_DRAIN_TIMEOUT_MS) / 1000);
     expect(gateway.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
     // The original project's credential file, mounted read-only.
     const mount = gateway.volumes?.find((volume) => typeof volume === 'object' && volume.target === '/run/geminicli2api/oauth_creds.json');
@@ -180,7 +182,7 @@ describe('docker-compose.yml', () => {
     expect(servers).toEqual(GATEWAYS.map((name) => `${name}:${API_PORT}`));
     const listen = /^\s*listen (\d+);/m.exec(config)?.[1];
     expect(nginx.ports).toEqual([`\${PORT:-8888}:${listen}`]);
-    expect(nginx.healthcheck?.test.join(' ')).toContain(`http://127.0.0.1:${listen}/nginx-health`);
+    expect(nginx.healthcheck?.test?.join(' ')).toContain(`http://127.0.0.1:${listen}/nginx-health`);
     expect(config).toContain('location = /nginx-health');
     expect(Object.keys(nginx.depends_on ?? {}).sort()).toEqual([...GATEWAYS].sort());
   });

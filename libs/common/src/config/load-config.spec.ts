@@ -20,6 +20,13 @@ describe('loadConfig', () => {
     expect(first.clientAuth.keys[0].key.length).toBeGreaterThanOrEqual(32);
   });
 
+  it('refuses to generate a client key for several replicas (REDIS_URL set), naming the setting', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0' })).toThrow(/GEMINI_AUTH_PASSWORD: set it \(or GATEWAY_API_KEYS\) when REDIS_URL is set/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0', GEMINI_AUTH_PASSWORD: ' ' })).toThrow(ConfigError);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0', GEMINI_AUTH_PASSWORD: 'pw' }).clientAuth.generated).toBe(false);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/0', GATEWAY_API_KEYS: 'ci:sk-ci' }).clientAuth.generated).toBe(false);
+  });
+
   it('parses named keys next to the legacy password', () => {
     const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'legacy', GATEWAY_API_KEYS: 'alice:sk-a, bob:sk-b:with-colon' });
     expect(config.clientAuth.keys).toEqual([

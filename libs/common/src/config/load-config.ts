@@ -29,6 +29,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const modelFallbacks = parsePairs(env.MODEL_FALLBACKS ?? '', 'MODEL_FALLBACKS', problems);
   const aliasProblem = modelAliasProblem(env.MODEL_ALIASES, env.EXTRA_MODELS);
   if (aliasProblem) problems.push(`MODEL_ALIASES: ${aliasProblem}`);
+  if (env.REDIS_URL?.trim() && keys.length === 0 && !env.CLIENT_KEYS_FILE?.trim() && !problems.some((problem) => problem.startsWith('GATEWAY_API_KEYS'))) {
+    // Each replica would generate its own random key: through a load balancer one key works on a third of requests.
+    problems.push('GEMINI_AUTH_PASSWORD: set it (or GATEWAY_API_KEYS) when REDIS_URL is set; replicas cannot agree on a generated client key');
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   // With a keys file, its keys authenticate: no random key is generated.

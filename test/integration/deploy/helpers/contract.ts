@@ -6,7 +6,8 @@ import { envSchema } from '../../../../libs/common/src/config/config.schema';
  * dashboards and alerts are all checked against these lists.
  */
 /** Every setting the app reads (its own validated schema) plus the outbound proxy variables it honours. */
-export const CONTRACT_ENV_NAMES: readonly string[] = [...Object.keys(envSchema.shape), 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
+// Lower-case names (npm_package_version) are set by npm, not by an operator.
+export const CONTRACT_ENV_NAMES: readonly string[] = [...Object.keys(envSchema.shape).filter((name) => /^[A-Z]/.test(name)), 'HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY'];
 
 /**
  * Variables the artifacts may set that are not application settings: Node's own, and helpers the
