@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { registerCleanup } from '../../support/cleanup';
 import { startRedis } from '../../support/redis';
 import { emulateDirective, startEmulator, type GoogleEmulator } from '../../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
@@ -23,6 +26,16 @@ const LIVE_ENABLED = true;
 const describeLive = LIVE_ENABLED ? describe : describe.skip;
 
 const SECOND_KEY = 'sk-live-second-client-0123456789';
+const LIMITED_KEY = 'sk-live-limited-client-0123456789';
+
+/** A keys file with one key allowed a single request a minute (the per-key panels need a refusal). */
+function limitedKeysFile(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'gcli2api-live-keys-'));
+  registerCleanup(() => rmSync(directory, { recursive: true, force: true }));
+  const file = join(directory, 'keys.json');
+  writeFileSync(file, JSON.stringify({ keys: [{ name: 'limited', key: LIMITED_KEY, requestsPerMinute: 1 }] }));
+  return file;
+}
 
 /** Where the gateway under test serves its API and exports metrics. */
 export interface LiveGateway {
@@ -61,6 +74,8 @@ async function startLiveGateway(): Promise<LiveGateway> {
       credentials: credentialFor('rt-live'),
       env: {
         GATEWAY_API_KEYS: `second:${SECOND_KEY}`,
+        CLIENT_KEYS_FILE: limitedKeysFile(),
+        MODEL_FALLBACKS: 'gemini-2.5-flash-lite=gemini-2.5-flash',
         REDIS_URL: redis.url,
         REDIS_KEY_PREFIX: `live-${process.pid}:`,
         UPSTREAM_MAX_CONCURRENT: '1',
@@ -105,8 +120,8 @@ async function driveLoad(gateway: LiveGateway): Promise<void> {
     await response.arrayBuffer();
     return response.status;
   };
-  const chat = (text: string, options: { stream?: boolean; key?: string } = {}) =>
-    call('/v1/chat/completions', { key: options.key, body: { model: 'gemini-2.5-flash', stream: options.stream ?? false, stream_options: options.stream ? { include_usage: true } : undefined, messages: [{ role: 'user', content: text }] } });
+  const chat = (text: string, options: { stream?: boolean; key?: string; model?: string } = {}) =>
+    call('/v1/chat/completions', { key: options.key, body: { model: options.model ?? 'gemini-2.5-flash', stream: options.stream ?? false, stream_options: options.stream ? { include_usage: true } : undefined, messages: [{ role: 'user', content: text }] } });
   const gemini = (method: string, text: string) => call(`/v1beta/models/gemini-2.5-flash:${method}`, { body: { contents: [{ role: 'user', parts: [{ text }] }] } });
 
   for (let round = 0; round < 3; round += 1) {
@@ -115,6 +130,12 @@ async function driveLoad(gateway: LiveGateway): Promise<void> {
     await chat('hello');
     await chat('stream please', { stream: true });
     if (gateway.secondClientKey) await chat('from the second key', { key: gateway.secondClientKey, stream: true });
+    if (gateway.emulator) {
+      for (let twice = 0; twice < 2; twice += 1) await chat('limited key', { key: LIMITED_KEY }); // one 429 per round
+      // The first round's 429 cools flash-lite for 10 minutes; every round is then served by its fallback.
+      if (round === 0) gateway.emulator.enqueue({ kind: 'error', error: 'rate-limit', retryDelaySeconds: 600 });
+      await chat('fall back', { model: 'gemini-2.5-flash-lite' });
+    }
     await gemini('generateContent', 'hi');
     await gemini('streamGenerateContent?alt=sse', 'hi');
     await gemini('countTokens', 'count me');

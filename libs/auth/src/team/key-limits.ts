@@ -162,6 +162,7 @@ export class KeyLimits implements OnModuleDestroy {
   private async store<T>(work: (store: TeamStore) => Promise<T>): Promise<T> {
     if (!this.redis) return work(this.local);
     try {
+      if (!this.redis.ready) throw new Error('Redis is not connected');
       const result = await work(this.redis);
       if (this.degraded) {
         this.degraded = false;

@@ -51,6 +51,11 @@ export class RedisTeamStore extends TeamStore {
     client.defineCommand('gatewayAdmitKey', { numberOfKeys: 3, lua: ADMIT_SCRIPT });
   }
 
+  /** Connected and usable now (commands on a closed connection would only fail). */
+  get ready(): boolean {
+    return this.client.status === 'ready';
+  }
+
   async admit(input: AdmitInput): Promise<AdmitResult> {
     const tag = tagOf(input.key);
     const reply = (await (this.client as unknown as { gatewayAdmitKey(...args: Array<string | number>): Promise<[string, number, number, number | string]> }).gatewayAdmitKey(
