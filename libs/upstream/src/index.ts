@@ -12,3 +12,4 @@ export * from './upstream-timer';
 export * from './upstream.service';
 export * from './upstream.module';
 export * from './limiter/upstream-limiter';
+export * from './quota.service';

@@ -46,6 +46,7 @@ export const envSchema = z.object({
   CLIENT_KEYS_RELOAD_MS: integer(2_000, 100),
   USAGE_RETENTION_DAYS: integer(90, 1),
   MODEL_FALLBACKS: z.string().optional(),
+  QUOTA_REFRESH_MS: integer(300_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
   REDIS_KEY_PREFIX: z.string().default('gcli2api:'),
   REDIS_COMMAND_TIMEOUT_MS: integer(500, 1),
@@ -146,5 +147,7 @@ export interface GatewayConfig {
     usageRetentionDays: number;
     /** `model=fallback` pairs, used when every account is cooling for a model. */
     modelFallbacks: Array<{ from: string; to: string }>;
+    /** How often each account's upstream quota is read (0 = never). */
+    quotaRefreshMs: number;
   };
 }

@@ -69,6 +69,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       keysReloadMs: raw.CLIENT_KEYS_RELOAD_MS,
       usageRetentionDays: raw.USAGE_RETENTION_DAYS,
       modelFallbacks,
+      quotaRefreshMs: raw.QUOTA_REFRESH_MS,
     },
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {

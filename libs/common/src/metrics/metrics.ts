@@ -37,6 +37,7 @@ export class GatewayMetrics {
   readonly keyLimitRejections = new Counter({ name: 'geminicli2api_key_limit_rejections_total', help: 'Requests refused by a client key\'s own policy, by key name and reason (requests, tokens, concurrency, model, expired).', labelNames: ['client', 'reason'], registers: [this.registry] });
   readonly clientKeysLoaded = new Gauge({ name: 'geminicli2api_client_keys_loaded', help: 'Keys in force from CLIENT_KEYS_FILE.', registers: [this.registry] });
   readonly clientKeysReloadErrors = new Counter({ name: 'geminicli2api_client_keys_reload_errors_total', help: 'Times CLIENT_KEYS_FILE could not be read or parsed (the last good keys stayed in force).', registers: [this.registry] });
+  readonly upstreamQuotaRemaining = new Gauge({ name: 'geminicli2api_upstream_quota_remaining_fraction', help: 'Remaining fraction of each Google account\'s quota per model (retrieveUserQuota, refreshed in the background).', labelNames: ['credential', 'model'], registers: [this.registry] });
   readonly modelFallbacks = new Counter({ name: 'geminicli2api_model_fallbacks_total', help: 'Requests served by a MODEL_FALLBACKS model because every account was cooling for the one asked for.', labelNames: ['from', 'to'], registers: [this.registry] });
   readonly gatewayOverhead = new Histogram({ name: 'geminicli2api_gateway_overhead_seconds', help: 'Time the gateway itself added: total minus upstream (streams: time to first byte minus upstream time to first byte).', labelNames: ['surface'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
 

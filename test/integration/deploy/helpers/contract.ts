@@ -42,6 +42,7 @@ export const CONTRACT_METRICS: Record<string, { type: MetricType; labels: string
   geminicli2api_client_keys_loaded: { type: 'gauge', labels: [] },
   geminicli2api_client_keys_reload_errors_total: { type: 'counter', labels: [] },
   geminicli2api_model_fallbacks_total: { type: 'counter', labels: ['from', 'to'] },
+  geminicli2api_upstream_quota_remaining_fraction: { type: 'gauge', labels: ['credential', 'model'] },
   geminicli2api_limiter_running: { type: 'gauge', labels: [] },
   geminicli2api_limiter_queued: { type: 'gauge', labels: [] },
   geminicli2api_limiter_queue_wait_seconds: { type: 'histogram', labels: [] },
