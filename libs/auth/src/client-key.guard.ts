@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationError, GATEWAY_CONFIG, currentRequest, type GatewayConfig } from '@app/common';
-import { ClientKeyVerifier } from './client-keys';
+import { ClientKeyVerifier, credentialsOf } from './client-keys';
 
 const PUBLIC_ROUTE = 'geminicli2api:public';
 /** Marks a controller or handler as reachable without a client key (`/`, `/health*`). */
@@ -23,13 +23,9 @@ export class ClientKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const query = request.query as Record<string, unknown> | undefined;
-    const header = request.headers['x-goog-api-key'];
-    const name = this.verifier.identify({
-      authorization: request.headers.authorization,
-      googApiKey: Array.isArray(header) ? header[0] : header,
-      queryKey: typeof query?.key === 'string' ? query.key : undefined,
-    });
+    // The onRequest hook (client-key.hook.ts) already refused a missing key before the body was
+    // read; this guard stays as the second line, for routes the hook's list does not name.
+    const name = this.verifier.identify(credentialsOf(request.headers, request.query));
     if (!name) throw new AuthenticationError();
     request.clientKeyName = name;
     const requestState = currentRequest();

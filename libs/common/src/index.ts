@@ -5,6 +5,7 @@ export * from './errors';
 export * from './logging/logger';
 export * from './sse/response-writer';
 export * from './http/outbound-dispatcher';
+export * from './http/json-structure';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
 export * from './shared-state/single-flight';

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Headers, Inject } from '@nestjs/common';
 import { ClientKeyVerifier, CredentialPool, Public } from '@app/auth';
 import { AuthenticationError, GATEWAY_CONFIG, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
@@ -25,9 +25,12 @@ export class AdminController {
   }
 
   @Get('status')
-  async status(@Headers('authorization') authorization?: string, @Headers('x-goog-api-key') googApiKey?: string, @Query('key') queryKey?: string) {
+  async status(@Headers('authorization') authorization?: string) {
     if (!this.verifier) throw new NotFoundError('The admin endpoint is disabled: set ADMIN_API_KEY to enable /admin/status.');
-    if (!this.verifier.identify({ authorization, googApiKey, queryKey })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
+    // Bearer only: a query string ends up in access logs and a Basic/x-goog-api-key header is what
+    // client keys use; the admin key is kept to one form that nothing logs.
+    const bearer = /^\s*bearer\s+/i.test(authorization ?? '') ? authorization : undefined;
+    if (!this.verifier.identify({ authorization: bearer })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
     const limiter = this.limiter.stats();
     return {
       accounts: await this.pool.status(),

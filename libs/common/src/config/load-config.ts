@@ -27,9 +27,12 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
+  const encryptionKey = encryptionKeyOf(raw.SHARED_STATE_ENCRYPTION_KEY, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   const generated = keys.length === 0;
   return {
-    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
+    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES, headersTimeoutMs: raw.REQUEST_HEADERS_TIMEOUT_MS, bodyTimeoutMs: raw.REQUEST_BODY_TIMEOUT_MS },
+    requestLimits: { maxJsonDepth: raw.REQUEST_MAX_JSON_DEPTH, maxJsonNodes: raw.REQUEST_MAX_JSON_NODES, maxMessages: raw.REQUEST_MAX_MESSAGES, maxParts: raw.REQUEST_MAX_PARTS },
     logLevel: raw.LOG_LEVEL,
     clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
     google: {
@@ -51,7 +54,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
     },
     models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
-    images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
+    images: {
+      fetchEnabled: raw.IMAGE_FETCH_ENABLED,
+      maxBytes: raw.IMAGE_FETCH_MAX_BYTES,
+      timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS,
+      maxPerRequest: raw.IMAGE_FETCH_MAX_PER_REQUEST,
+      maxTotalBytes: raw.IMAGE_FETCH_MAX_TOTAL_BYTES,
+      allowHosts: (raw.IMAGE_FETCH_ALLOW_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+    },
+    streamSendStallMs: raw.STREAM_SEND_STALL_MS,
+    sharedStateEncryptionKey: encryptionKey,
     redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
       maxConcurrent: raw.UPSTREAM_MAX_CONCURRENT,
@@ -97,6 +109,18 @@ function parseClientKeys(env: NodeJS.ProcessEnv, problems: string[]): ClientKey[
     });
   }
   return keys;
+}
+
+/** 32 bytes, given as 64 hex characters or as base64 (44 characters with padding). */
+function encryptionKeyOf(value: string | undefined, problems: string[]): Buffer | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32) {
+    problems.push('SHARED_STATE_ENCRYPTION_KEY: must be 32 random bytes, as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)');
+    return undefined;
+  }
+  return key;
 }
 
 /** Empty strings mean "unset" (docker-compose passes `VAR=` for unset host variables). */

@@ -48,7 +48,7 @@ export class InvalidRequestError extends GatewayError {
 }
 
 export class AuthenticationError extends GatewayError {
-  constructor(message = 'Invalid or missing API key. Send it as "Authorization: Bearer <key>", HTTP Basic (any user name), "x-goog-api-key: <key>" or "?key=<key>".') {
+  constructor(message = 'Invalid or missing API key. Send it as "Authorization: Bearer <key>", HTTP Basic (any user name), "x-goog-api-key: <key>", "x-api-key: <key>" or "?key=<key>".') {
     super(message, { httpStatus: 401, googleStatus: 'UNAUTHENTICATED', openaiType: 'invalid_request_error', openaiCode: 'invalid_api_key' });
   }
 }
