@@ -13,3 +13,4 @@ export * from './shared-state/shared-state.module';
 export * from './logging/request-context';
 export * from './metrics/metrics';
 export * from './metrics/metrics.module';
+export * from './http/outbound-guard';
