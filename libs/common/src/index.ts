@@ -9,6 +9,7 @@ export * from './http/json-structure';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
 export * from './shared-state/single-flight';
+export * from './shared-state/secret-box';
 export * from './shared-state/shared-state.module';
 export * from './logging/request-context';
 export * from './metrics/metrics';
