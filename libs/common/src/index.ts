@@ -6,6 +6,7 @@ export * from './logging/logger';
 export * from './sse/response-writer';
 export * from './http/outbound-dispatcher';
 export * from './http/json-structure';
+export * from './http/send-stall';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
 export * from './shared-state/single-flight';
