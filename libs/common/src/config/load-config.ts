@@ -72,7 +72,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       reservoirPerMinute: raw.UPSTREAM_RESERVOIR_PER_MINUTE,
       clientTimeoutMs: raw.LIMITER_CLIENT_TIMEOUT_MS,
     },
-    metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? raw.HOST },
+    // The metrics listener has no authentication: loopback unless METRICS_HOST says otherwise (the
+    // container image and the chart set 0.0.0.0, where a scraper must reach the pod).
+    metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
     drain: { delayMs: raw.DRAIN_DELAY_MS, timeoutMs: raw.DRAIN_TIMEOUT_MS },
     openai: { heartbeatMs: raw.SSE_HEARTBEAT_MS },
     pool: {
