@@ -1,4 +1,5 @@
-import { TEST_CLIENT_KEY } from '../support/gateway-harness';
+import { startEmulator, type GoogleEmulator } from '../support/emulator';
+import { TEST_CLIENT_KEY, credentialFor } from '../support/gateway-harness';
 import { spawnGateway, type GatewayProcess } from '../support/gateway-process';
 import { memoryOf, openRaw, postBody } from '../support/raw-http';
 
@@ -22,14 +23,36 @@ function nested(depth: number): string {
 
 describe('a gateway limited to a 128 MB heap', () => {
   let gateway: GatewayProcess;
+  let emulator: GoogleEmulator;
 
   beforeAll(async () => {
-    gateway = await spawnGateway({ LOG_LEVEL: 'warn' }, { nodeArgs: ['--max-old-space-size=128'] });
+    emulator = await startEmulator();
+    emulator.addAccount({ refreshToken: 'rt-heap' });
+    gateway = await spawnGateway({
+      LOG_LEVEL: 'warn', CODE_ASSIST_ENDPOINT: emulator.url, GOOGLE_OAUTH_TOKEN_URL: emulator.tokenUrl, GEMINI_CREDENTIALS: JSON.stringify(credentialFor('rt-heap')),
+    }, { nodeArgs: ['--max-old-space-size=128'], waitForReady: true });
   }, 60_000);
 
   afterAll(async () => {
     await gateway?.stop('SIGKILL');
+    await emulator?.close();
   });
+
+  it('survives six valid 20 MB bodies at once: each is served in turn within the body budget, or told to retry (503 + Retry-After)', async () => {
+    const openai = Buffer.from(`{"model":"gemini-2.5-flash","messages":[{"role":"user","content":"${'a'.repeat(20 * 1024 * 1024)}"}]}`);
+    const gemini = Buffer.from(`{"contents":[{"role":"user","parts":[{"text":"${'a'.repeat(20 * 1024 * 1024)}"}]}]}`);
+    const answers = await Promise.all([
+      ...[1, 2, 3].map(() => postBody(`${gateway.url}/v1/chat/completions`, openai, AUTH, 90_000)),
+      ...[1, 2, 3].map(() => postBody(`${gateway.url}/v1beta/models/gemini-2.5-flash:generateContent`, gemini, AUTH, 90_000)),
+    ]);
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+    expect(statuses).toContain(200);
+    const busy = answers.find((answer) => answer.status === 503);
+    if (busy) expect(JSON.parse(busy.body)).toMatchObject({ error: { code: 'overloaded' } });
+    expect(gateway.child.exitCode).toBeNull();
+    expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
+  }, 180_000);
 
   it('survives several 24 MB / 800k-message OpenAI and 11.7 MB / 300k-contents Gemini bodies at once, answering 413', async () => {
     const openai = Buffer.from(openaiFlood(800_000));
@@ -40,6 +63,7 @@ describe('a gateway limited to a 128 MB heap', () => {
       ...[1, 2, 3].map(() => postBody(`${gateway.url}/v1/chat/completions`, openai, AUTH, 90_000)),
       ...[1, 2, 3].map(() => postBody(`${gateway.url}/v1beta/models/gemini-2.5-flash:generateContent`, gemini, AUTH, 90_000)),
     ]);
+    // Each is read in turn within the body budget, and each is refused for its structure.
     expect(answers.map((answer) => answer.status)).toEqual([413, 413, 413, 413, 413, 413]);
     expect(JSON.parse(answers[0].body)).toMatchObject({ error: { code: 'too_many_values', type: 'invalid_request_error' } });
     expect(JSON.parse(answers[5].body)).toMatchObject({ error: { code: 413, status: 'INVALID_ARGUMENT' } });
@@ -115,12 +139,17 @@ describe('the key before the body', () => {
     expect(slow.received()).toContain('"code":"request_timeout"');
   }, 30_000);
 
-  it('answers a malformed request line in JSON, not Node\'s plain page', async () => {
+  it('answers a malformed request line (400) and oversized headers (431) in JSON, not Node\'s plain pages', async () => {
     const bad = await openRaw(gateway.port, 'GARBAGE\r\n\r\n');
     sockets.push(bad);
     await Promise.race([bad.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('still open')), 10_000))]);
     expect(bad.received()).toMatch(/^HTTP\/1\.1 400/);
     const json = JSON.parse(bad.received().split('\r\n\r\n')[1]) as { error: { message: string } };
     expect(json.error.message).toBe('Malformed HTTP request.');
+    const huge = await openRaw(gateway.port, `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`);
+    sockets.push(huge);
+    await Promise.race([huge.closed, new Promise((_, reject) => setTimeout(() => reject(new Error('still open')), 10_000))]);
+    expect(huge.received()).toMatch(/^HTTP\/1\.1 431/);
+    expect(JSON.parse(huge.received().split('\r\n\r\n')[1])).toMatchObject({ error: { code: 431, type: 'invalid_request_error' } });
   }, 30_000);
 });

@@ -1,12 +1,14 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { PassThrough, type Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { InvalidRequestError, PayloadTooLargeError, RequestTimeoutError, checkJsonStructure, type GatewayConfig } from '@app/common';
+import { InvalidRequestError, PayloadTooLargeError, RequestTimeoutError, ServiceUnavailableError, checkJsonStructure, type GatewayConfig } from '@app/common';
+import { BodyBudget } from './body-budget';
 import { closeAfterReply, hasUnreadBody } from './early-reply';
 
 /**
  * Bounds what a request body can cost before any of it is trusted:
+ * - the bodies held at once stay under REQUEST_BODY_BUDGET_BYTES (503 + Retry-After beyond it);
  * - a body that is not fully received within REQUEST_BODY_TIMEOUT_MS is answered 408 and its
  *   connection closed (slow or never-ending uploads hold nothing for long);
  * - JSON is scanned in one linear pass for depth and value count before JSON.parse, so nothing
@@ -14,12 +16,30 @@ import { closeAfterReply, hasUnreadBody } from './early-reply';
  */
 export function installBodyGuards(fastify: FastifyInstance, config: GatewayConfig): void {
   const { bodyTimeoutMs } = config.http;
-  fastify.addHook('preParsing', (request: FastifyRequest, reply: FastifyReply, payload: Readable, done: (error: Error | null, payload?: Readable) => void) => {
-    if (!hasUnreadBody(request)) {
-      done(null, payload);
-      return;
+  const budget = new BodyBudget(config.http.bodyBudgetBytes);
+  const overloaded = () => Object.assign(new ServiceUnavailableError('This replica is busy reading other large requests; retry in a moment.', { code: 'overloaded', retryAfterSeconds: 1 }), { statusCode: 503 });
+  fastify.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> => {
+    if (!hasUnreadBody(request)) return payload;
+    const announced = Number(request.headers['content-length'] ?? 0) || 0;
+    const reservation = await budget.reserve(reply, announced, bodyTimeoutMs);
+    if (!reservation) {
+      closeAfterReply(request, reply);
+      throw overloaded();
     }
-    const guarded = new PassThrough();
+    let received = 0;
+    const guarded = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        // Chunked bodies announce nothing: they are counted as they arrive.
+        const extra = Math.min(chunk.length, received - announced);
+        if (extra > 0 && !reservation.grow(extra)) {
+          closeAfterReply(request, reply);
+          callback(overloaded());
+          return;
+        }
+        callback(null, chunk);
+      },
+    });
     const timer = setTimeout(() => {
       payload.unpipe(guarded);
       closeAfterReply(request, reply);
@@ -33,7 +53,7 @@ export function installBodyGuards(fastify: FastifyInstance, config: GatewayConfi
     });
     guarded.once('close', stop);
     payload.pipe(guarded);
-    done(null, guarded);
+    return guarded;
   });
 
   const { maxJsonDepth, maxJsonNodes } = config.requestLimits;

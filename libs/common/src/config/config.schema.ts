@@ -59,6 +59,7 @@ export const envSchema = z.object({
   ADMIN_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   REQUEST_HEADERS_TIMEOUT_MS: integer(15_000, 1000),
   REQUEST_BODY_TIMEOUT_MS: integer(30_000, 1000),
+  REQUEST_BODY_BUDGET_BYTES: integer(0),
   REQUEST_MAX_JSON_DEPTH: integer(100, 8),
   REQUEST_MAX_JSON_NODES: integer(200_000, 100),
   REQUEST_MAX_MESSAGES: integer(10_000, 1),
@@ -86,6 +87,8 @@ export interface GatewayConfig {
     headersTimeoutMs: number;
     /** Time to receive a request's whole body once its headers are in. */
     bodyTimeoutMs: number;
+    /** Request body bytes this replica holds at once (0 = a fifth of the V8 heap limit). */
+    bodyBudgetBytes: number;
   };
   /** Structural limits on request bodies, checked while parsing (JSON) or right after (schemas). */
   requestLimits: {

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './load-config';
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw' });
-    expect(config.http).toEqual({ port: 8888, host: '0.0.0.0', maxBodyBytes: 25 * 1024 * 1024, headersTimeoutMs: 15_000, bodyTimeoutMs: 30_000 });
+    expect(config.http).toEqual({ port: 8888, host: '0.0.0.0', maxBodyBytes: 25 * 1024 * 1024, headersTimeoutMs: 15_000, bodyTimeoutMs: 30_000, bodyBudgetBytes: 0 });
     expect(config.requestLimits).toEqual({ maxJsonDepth: 100, maxJsonNodes: 200_000, maxMessages: 10_000, maxParts: 20_000 });
     expect(config.images).toMatchObject({ fetchEnabled: false, maxPerRequest: 8, maxTotalBytes: 20 * 1024 * 1024, allowHosts: [] });
     expect(config.sharedStateEncryptionKey).toBeUndefined();

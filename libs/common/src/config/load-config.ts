@@ -31,7 +31,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   const generated = keys.length === 0;
   return {
-    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES, headersTimeoutMs: raw.REQUEST_HEADERS_TIMEOUT_MS, bodyTimeoutMs: raw.REQUEST_BODY_TIMEOUT_MS },
+    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES, headersTimeoutMs: raw.REQUEST_HEADERS_TIMEOUT_MS, bodyTimeoutMs: raw.REQUEST_BODY_TIMEOUT_MS, bodyBudgetBytes: raw.REQUEST_BODY_BUDGET_BYTES },
     requestLimits: { maxJsonDepth: raw.REQUEST_MAX_JSON_DEPTH, maxJsonNodes: raw.REQUEST_MAX_JSON_NODES, maxMessages: raw.REQUEST_MAX_MESSAGES, maxParts: raw.REQUEST_MAX_PARTS },
     logLevel: raw.LOG_LEVEL,
     clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
