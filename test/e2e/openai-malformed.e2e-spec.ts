@@ -85,6 +85,8 @@ describe('remote image fetching when switched on', () => {
       hits += 1;
       if (request.url === '/cat.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else if (request.url === '/big.png') response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(4096));
+      else if (request.url === '/redirect') response.writeHead(302, { location: '/cat.png?redirected' }).end();
+      else if (request.url === '/cat.png?redirected') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else response.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
     });
     await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
@@ -140,6 +142,13 @@ describe('remote image fetching when switched on', () => {
       expect(hits).toBe(before);
     },
   );
+
+  it('does not follow redirects', async () => {
+    const before = hits;
+    const response = await ask(`${imagesUrl}/redirect`);
+    expect(response.status).toBe(400);
+    expect(hits).toBe(before + 1);
+  });
 
   it('fetches at most IMAGE_FETCH_MAX_PER_REQUEST images per request', async () => {
     const before = hits;
