@@ -83,7 +83,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT' ? 408 : 400;
   const message = status === 431 ? 'Request headers are too large.' : status === 408 ? 'The request was not received in time.' : 'Malformed HTTP request.';
   const body = JSON.stringify({ error: { code: status, message, status: status === 408 ? 'DEADLINE_EXCEEDED' : 'INVALID_ARGUMENT', type: 'invalid_request_error', param: null } });
-  if (socket.writable) {
+  // Never inject a page into an answer already under way on this socket (as Node itself checks).
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroySoon();
