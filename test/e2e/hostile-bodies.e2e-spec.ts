@@ -68,9 +68,10 @@ describe('a gateway limited to a 128 MB heap', () => {
     expect(JSON.parse(answers[0].body)).toMatchObject({ error: { code: 'too_many_values', type: 'invalid_request_error' } });
     expect(JSON.parse(answers[5].body)).toMatchObject({ error: { code: 413, status: 'INVALID_ARGUMENT' } });
     expect(gateway.child.exitCode).toBeNull();
+    // Liveness answers at once (it stalled 9.9 s before); a generous bound, not a speed target.
     const started = Date.now();
     expect((await fetch(`${gateway.url}/health/live`)).status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(Date.now() - started).toBeLessThan(5_000);
   }, 180_000);
 
   it('answers more messages or contents than REQUEST_MAX_MESSAGES with a 400 in each dialect', async () => {

@@ -8,7 +8,7 @@ describe('watchSendStall', () => {
   let port: number;
   const responses: ServerResponse[] = [];
   const sockets: Socket[] = [];
-  const STALL_MS = 300;
+  const STALL_MS = 1_000;
 
   beforeAll(async () => {
     server = createServer((_request, response) => {
@@ -68,7 +68,7 @@ describe('watchSendStall', () => {
     const reader = await open(true);
     let closed = false;
     void reader.closed.then(() => { closed = true; });
-    await new Promise((wake) => setTimeout(wake, STALL_MS * 5));
+    await new Promise((wake) => setTimeout(wake, STALL_MS * 3));
     expect(closed).toBe(false);
     expect(responses[before].destroyed).toBe(false);
     reader.socket.destroy();
