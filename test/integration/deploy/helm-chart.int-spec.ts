@@ -270,6 +270,13 @@ describe('Helm chart', () => {
     expect(envValue(gateway, 'REDIS_URL')?.value).toBe(`redis://:$(REDIS_PASSWORD)@${FULLNAME}-redis:6379/0`);
   });
 
+  it('pins the bundled Redis image by digest when one is given', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objects = render({ set: { 'redis.bundled.enabled': 'true', 'redis.bundled.image.digest': digest, 'auth.apiKey': 'sk-default-0123456789' } });
+    const redis = (findObject(objects, 'Deployment', `${FULLNAME}-redis`) as Deployment).spec.template.spec.containers[0];
+    expect(redis.image).toBe(`docker.io/library/redis@${digest}`);
+  });
+
   it('keeps the generated Redis password stable across upgrades (looked up from the cluster)', async () => {
     const template = await readFile(join(CHART_DIR, 'templates/redis.yaml'), 'utf8');
     expect(template).toMatch(/lookup "v1" "Secret" \.Release\.Namespace \$secretName/);
