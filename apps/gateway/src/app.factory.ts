@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
-import { loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
+import { ClientKeyGuard, loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
 import { GatewayMetrics, PinoNestLogger, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { installHttpObservability } from './observability/http-observer';
@@ -57,7 +57,7 @@ export async function createGatewayApp(options: CreateGatewayOptions): Promise<N
   const fastify = app.getHttpAdapter().getInstance();
   installHttpObservability(fastify, app.get(GatewayMetrics), options.logger, app.get(DrainState));
   // After observability (its onRequest opens the request context these hooks write to).
-  installClientKeyHook(fastify, options.config);
+  installClientKeyHook(fastify, app.get(ClientKeyGuard));
   installBodyGuards(fastify, options.config);
   return app;
 }

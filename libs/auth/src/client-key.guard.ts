@@ -23,13 +23,22 @@ export class ClientKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    // The onRequest hook (client-key.hook.ts) already refused a missing key before the body was
-    // read; this guard stays as the second line, for routes the hook's list does not name.
+    // The gateway's onRequest hook already called authenticate() before the body was read; this
+    // guard stays as the second line, for routes the hook's public list names by mistake.
+    if (request.clientKeyName === undefined) this.authenticate(request);
+    return true;
+  }
+
+  /**
+   * The one place a request's client key is checked (the onRequest hook and this guard both call
+   * it): records the key's name on the request and its context, or throws AuthenticationError.
+   */
+  authenticate(request: AuthenticatedRequest): string {
     const name = this.verifier.identify(credentialsOf(request.headers, request.query));
     if (!name) throw new AuthenticationError();
     request.clientKeyName = name;
     const requestState = currentRequest();
     if (requestState) requestState.clientKeyName = name;
-    return true;
+    return name;
   }
 }

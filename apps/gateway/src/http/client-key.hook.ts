@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ClientKeyVerifier, credentialsOf, type AuthenticatedRequest } from '@app/auth';
-import { AuthenticationError, NotFoundError, currentRequest, sendError, type GatewayConfig } from '@app/common';
+import type { AuthenticatedRequest, ClientKeyGuard } from '@app/auth';
+import { NotFoundError, sendError, toGatewayError } from '@app/common';
 import { closeAfterReply } from './early-reply';
 
 /**
@@ -17,8 +17,7 @@ export const UNKNOWN_ROUTE_MESSAGE = 'Not found. This gateway serves /v1/chat/co
  * caller never gets a body buffered, parsed or timed. Unknown routes answer 404 here too (no body
  * read, no URL echoed). Answers use the caller's dialect.
  */
-export function installClientKeyHook(fastify: FastifyInstance, config: GatewayConfig): void {
-  const verifier = new ClientKeyVerifier(config.clientAuth.keys);
+export function installClientKeyHook(fastify: FastifyInstance, guard: ClientKeyGuard): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.is404) {
       closeAfterReply(request, reply);
@@ -30,15 +29,13 @@ export function installClientKeyHook(fastify: FastifyInstance, config: GatewayCo
       done();
       return;
     }
-    const name = verifier.identify(credentialsOf(request.headers, request.query));
-    if (!name) {
+    try {
+      guard.authenticate(request as AuthenticatedRequest);
+    } catch (error) {
       closeAfterReply(request, reply);
-      sendError(reply, request.url, new AuthenticationError());
+      sendError(reply, request.url, toGatewayError(error));
       return;
     }
-    (request as AuthenticatedRequest).clientKeyName = name;
-    const state = currentRequest();
-    if (state) state.clientKeyName = name;
     done();
   });
 }
