@@ -6,9 +6,10 @@ import { closeAfterReply } from './early-reply';
 /**
  * Routes reachable without a client key. Mirrors the controllers marked @Public(); a public route
  * missing here fails closed (401), and the guard still checks every other route a second time.
- * `/admin/*` checks ADMIN_API_KEY itself.
+ * Every `/admin/*` route checks ADMIN_API_KEY itself.
  */
-const PUBLIC_ROUTES = new Set(['/', '/health', '/health/live', '/health/ready', '/admin/status']);
+const PUBLIC_ROUTES = new Set(['/', '/health', '/health/live', '/health/ready']);
+const isPublic = (route: string) => PUBLIC_ROUTES.has(route) || route.startsWith('/admin/');
 
 export const UNKNOWN_ROUTE_MESSAGE = 'Not found. This gateway serves /v1/chat/completions, /v1/models, /v1beta/models/{model}:generateContent, :streamGenerateContent and :countTokens.';
 
@@ -25,7 +26,7 @@ export function installClientKeyHook(fastify: FastifyInstance, guard: ClientKeyG
       return;
     }
     const route = request.routeOptions.url;
-    if (route !== undefined && PUBLIC_ROUTES.has(route)) {
+    if (route !== undefined && isPublic(route)) {
       done();
       return;
     }
