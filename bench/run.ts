@@ -11,6 +11,7 @@
  *   node dist/bench/run.js --render F.json   print the Markdown report of an earlier run's JSON
  *   --only G1,G2                             only these groups: latency, throughput, slow, stream, open,
  *                                            redis, info, replicas (the report shows "—" for the rest)
+ *   --only hostile                           hostile bodies: peak RSS per MB of body, 5xx over a seeded fuzz
  *   --out DIR                                where the JSON goes (default bench/results)
  *   --report FILE                            also write the Markdown report to FILE
  */
@@ -25,6 +26,7 @@ import { FULL_PLAN, SCENARIO_GROUPS, SMOKE_PLAN, type BenchPlan, type ScenarioGr
 import { descriptorLimit } from './lib/procfs';
 import { renderReport, type Verdict } from './lib/report';
 import { runBench, type BenchRun } from './lib/scenarios';
+import { runHostileBench } from './lib/hostile';
 import { startRedis } from '../test/support/redis';
 import { behaviours, geminiRequest, openaiRequest } from './lib/targets';
 
@@ -39,10 +41,11 @@ interface Options {
   outDir: string;
   reportFile?: string;
   only?: Set<ScenarioGroup>;
+  hostile: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { smoke: false, profile: false, profileRedis: false, outDir: join(REPOSITORY_ROOT, 'bench/results') };
+  const options: Options = { smoke: false, profile: false, profileRedis: false, hostile: false, outDir: join(REPOSITORY_ROOT, 'bench/results') };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index];
     if (argument === '--smoke') options.smoke = true;
@@ -52,7 +55,10 @@ function parseOptions(argv: string[]): Options {
     else if (argument === '--render') options.render = argv[++index];
     else if (argument === '--out') options.outDir = resolve(argv[++index]);
     else if (argument === '--report') options.reportFile = resolve(argv[++index]);
-    else if (argument === '--only') {
+    else if (argument === '--only' && argv[index + 1] === 'hostile') {
+      options.hostile = true;
+      index += 1;
+    } else if (argument === '--only') {
       const groups = (argv[++index] ?? '').split(',').filter(Boolean);
       const unknown = groups.filter((group) => !(SCENARIO_GROUPS as readonly string[]).includes(group));
       if (unknown.length > 0 || groups.length === 0) throw new Error(`--only takes a comma-separated list of ${SCENARIO_GROUPS.join(', ')}`);
@@ -148,6 +154,11 @@ async function main(): Promise<void> {
   try {
     if (options.profile) {
       process.stdout.write(await profile(plan, harness, options.profileRedis));
+      return;
+    }
+    if (options.hostile) {
+      await harness.setBehaviour(behaviours.fast);
+      process.stdout.write(await runHostileBench(harness.upstream, log));
       return;
     }
     log(`bench (${plan.name}): emulator pid ${harness.emulator.pid}, load generator pid ${harness.loadGenerator.pid}`);

@@ -74,30 +74,40 @@ describe('1,000 malformed chat bodies', () => {
 describe('remote image fetching when switched on', () => {
   let emulator: GoogleEmulator;
   let gateway: GatewayHarness;
+  /** The same settings without the test allow-list, as production runs. */
+  let guarded: GatewayHarness;
   let images: Server;
   let imagesUrl: string;
   const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+  let hits = 0;
 
   beforeAll(async () => {
     images = createServer((request, response) => {
+      hits += 1;
       if (request.url === '/cat.png') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else if (request.url === '/big.png') response.writeHead(200, { 'content-type': 'image/png' }).end(Buffer.alloc(4096));
+      else if (request.url === '/redirect') response.writeHead(302, { location: '/cat.png?redirected' }).end();
+      else if (request.url === '/cat.png?redirected') response.writeHead(200, { 'content-type': 'image/png' }).end(png);
       else response.writeHead(200, { 'content-type': 'text/html' }).end('<html>');
     });
     await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
     imagesUrl = `http://127.0.0.1:${(images.address() as AddressInfo).port}`;
     emulator = await startEmulator();
     emulator.addAccount({ refreshToken: 'rt-images' });
-    gateway = await startGateway({ emulator, credentials: credentialFor('rt-images'), env: { IMAGE_FETCH_ENABLED: 'true', IMAGE_FETCH_MAX_BYTES: '1024' } });
+    // The image server is on loopback, which the outbound guard refuses: the test-only allow-list
+    // lets exactly this host through (and only this spelling of it).
+    gateway = await startGateway({ emulator, credentials: credentialFor('rt-images'), env: { IMAGE_FETCH_ENABLED: 'true', IMAGE_FETCH_MAX_BYTES: '1024', IMAGE_FETCH_ALLOW_HOSTS: '127.0.0.1' } });
+    guarded = await startGateway({ emulator, credentials: credentialFor('rt-images'), env: { IMAGE_FETCH_ENABLED: 'true', IMAGE_FETCH_MAX_BYTES: '1024' } });
   });
 
   afterAll(async () => {
     await gateway.close();
+    await guarded?.close();
     await emulator.close();
     await new Promise<void>((resolve) => images.close(() => resolve()));
   });
 
-  const ask = (url: string) => fetch(`${gateway.url}/v1/chat/completions`, {
+  const ask = (url: string, via: GatewayHarness = gateway) => fetch(`${via.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_CLIENT_KEY}` },
     body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url } }] }] }),
@@ -109,11 +119,47 @@ describe('remote image fetching when switched on', () => {
     expect(envelope.request.contents[0].parts).toContainEqual({ inlineData: { mimeType: 'image/png', data: png.toString('base64') } });
   });
 
-  it('refuses bodies that are not images or are too large, with a 400', async () => {
+  it('refuses bodies that are not images or are too large, with a 400 that does not say what answered', async () => {
+    const messages = new Set<string>();
     for (const path of ['/page.html', '/big.png']) {
       const response = await ask(`${imagesUrl}${path}`);
       expect(response.status).toBe(400);
-      expect(((await response.json()) as { error: { code: string } }).error.code).toBe('image_fetch_failed');
+      const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+      expect(error.code).toBe('image_fetch_failed');
+      expect(error.message).not.toMatch(/text\/html|4096|127\.0\.0\.1/);
+      messages.add(error.message);
     }
+    expect(messages.size).toBe(1);
+  });
+
+  it.each(['127.1', '0x7f000001', '2130706433', '0177.0.0.1', '[::1]', '[::ffff:127.0.0.1]', 'localhost', 'LOCALHOST.', '0.0.0.0'])(
+    'refuses loopback spelled %s (not on the allow-list) without connecting', async (host) => {
+      const port = new URL(imagesUrl).port;
+      const before = hits;
+      const response = await ask(`http://${host}:${port}/cat.png`, guarded);
+      expect(response.status).toBe(400);
+      const error = ((await response.json()) as { error: { code: string; message: string } }).error;
+      expect(error).toMatchObject({ code: 'image_fetch_failed', message: 'Could not fetch image 1: the URL must be a public http(s) address.' });
+      expect(hits).toBe(before);
+    },
+  );
+
+  it('does not follow redirects', async () => {
+    const before = hits;
+    const response = await ask(`${imagesUrl}/redirect`);
+    expect(response.status).toBe(400);
+    expect(hits).toBe(before + 1);
+  });
+
+  it('fetches at most IMAGE_FETCH_MAX_PER_REQUEST images per request', async () => {
+    const before = hits;
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_CLIENT_KEY}` },
+      body: JSON.stringify({ model: 'gemini-2.5-flash', messages: [{ role: 'user', content: Array.from({ length: 40 }, (_, index) => ({ type: 'image_url', image_url: { url: `${imagesUrl}/cat.png?n=${index}` } })) }] }),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('too_many_images');
+    expect(hits).toBe(before);
   });
 });

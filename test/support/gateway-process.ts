@@ -23,11 +23,11 @@ export interface GatewayProcess {
  * tests that need a real process: signals, several replicas, process-wide settings such as
  * NODE_EXTRA_CA_CERTS. The environment is exactly `env` plus PATH and a throwaway HOME.
  */
-export async function spawnGateway(env: Record<string, string>, options: { waitForReady?: boolean } = {}): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string>, options: { waitForReady?: boolean; nodeArgs?: string[] } = {}): Promise<GatewayProcess> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first (npm test does).`);
   const port = Number(env.PORT ?? (await freePort()));
   const home = mkdtempSync(join(tmpdir(), 'gcli2api-home-'));
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ENTRY], {
     cwd: home,
     env: { PATH: process.env.PATH ?? '', HOME: home, HOST: '127.0.0.1', GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY, LOG_LEVEL: 'info', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

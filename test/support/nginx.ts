@@ -29,6 +29,8 @@ export interface NginxHandle {
   stop(): Promise<void>;
   /** Contents of nginx's error log so far. */
   errorLog(): Promise<string>;
+  /** What nginx wrote to its stderr so far (the shipped server block logs errors there). */
+  stderr(): string;
   /** JSON access log lines written so far. */
   accessLog(): Promise<string[]>;
   /** The temp dir holding the rendered config, logs and temp files. */
@@ -212,7 +214,9 @@ async function startNginxOnce(options: StartNginxOptions): Promise<NginxHandle> 
     const confPath = await writeNginxConfig(directory, { listenPort: `127.0.0.1:${port}`, upstreams: options.upstreams, accessLog: accessLogPath });
     checkNginxConfig(directory, confPath);
     // Own process group, so the SIGKILL fallback also reaches the worker process.
-    child = spawn(binary, ['-p', directory, '-c', confPath, '-e', errorLogPath], { stdio: 'ignore', detached: true });
+    child = spawn(binary, ['-p', directory, '-c', confPath, '-e', errorLogPath], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    let stderrText = '';
+    child.stderr?.on('data', (chunk: Buffer) => { stderrText += chunk.toString('utf8'); });
     const started = child;
     registerCleanup(() => {
       if (started.exitCode === null && started.signalCode === null) killGroup(started);
@@ -234,7 +238,7 @@ async function startNginxOnce(options: StartNginxOptions): Promise<NginxHandle> 
       })();
       return stopped;
     };
-    return { url: `http://127.0.0.1:${port}`, port, stop, errorLog, accessLog, directory };
+    return { url: `http://127.0.0.1:${port}`, port, stop, errorLog, stderr: () => stderrText, accessLog, directory };
   } catch (error) {
     if (child && child.exitCode === null) killGroup(child);
     await rm(directory, { recursive: true, force: true });

@@ -26,7 +26,7 @@ export class RootController {
         liveness: '/health/live',
         readiness: '/health/ready',
       },
-      authentication: 'Required for all endpoints except / and /health*: Authorization: Bearer <key>, HTTP Basic (any user), x-goog-api-key or ?key=.',
+      authentication: 'Required for all endpoints except / and /health*: Authorization: Bearer <key>, HTTP Basic (any user), x-goog-api-key, x-api-key or ?key=.',
     };
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { GATEWAY_CONFIG, SharedState, sharedSingleFlight, type GatewayConfig } from '@app/common';
+import { GATEWAY_CONFIG, SecretBox, SharedState, sharedSingleFlight, type GatewayConfig } from '@app/common';
 import type { GoogleCredential } from './google-credentials';
 import { CredentialRevokedError, TokenEndpoint } from './token-endpoint';
 
@@ -36,13 +36,17 @@ export class AccessTokenService {
   private readonly inFlight = new Map<string, Promise<CachedToken>>();
   private readonly revoked = new Map<string, CredentialRevokedError>();
   private readonly refreshListeners: Array<(credential: GoogleCredential, result: RefreshResult) => void> = [];
+  /** Tokens are sealed in shared state when SHARED_STATE_ENCRYPTION_KEY is set. */
+  private readonly box: SecretBox;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly tokenEndpoint: TokenEndpoint,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly state: SharedState,
-  ) {}
+  ) {
+    this.box = new SecretBox(config.sharedStateEncryptionKey);
+  }
 
   /** Metrics hook: one call per refresh this replica performed. */
   onRefresh(listener: (credential: GoogleCredential, result: RefreshResult) => void): void {
@@ -97,16 +101,17 @@ export class AccessTokenService {
 
   private sharedRefresh(credential: GoogleCredential, rejected?: string): Promise<CachedToken> {
     const revokedKey = `revoked:${credential.id}`;
+    const valueKey = `token:${credential.id}`;
     return sharedSingleFlight<CachedToken>({
       state: this.state,
-      valueKey: `token:${credential.id}`,
+      valueKey,
       lockKey: `token-lock:${credential.id}`,
       lockTtlMs: this.config.upstream.oauthTimeoutMs + 5_000,
       read: (raw) => {
-        const token = parseToken(raw);
+        const token = parseToken(this.box.open(raw, valueKey));
         return token && token.accessToken !== rejected && this.isFresh(token) ? token : undefined;
       },
-      write: (token) => ({ raw: JSON.stringify(token), ttlMs: Math.max(1_000, (token.expiryMs ?? 0) - this.clock.now()) }),
+      write: (token) => ({ raw: this.box.seal(JSON.stringify(token), valueKey), ttlMs: Math.max(1_000, (token.expiryMs ?? 0) - this.clock.now()) }),
       check: async () => {
         const reason = await this.state.get(revokedKey);
         if (reason) throw new CredentialRevokedError(credential, reason);

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Inject, Injectable, SetMetadata } from '
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { AuthenticationError, GATEWAY_CONFIG, currentRequest, type GatewayConfig } from '@app/common';
-import { ClientKeyVerifier, candidatesOf } from './client-keys';
+import { ClientKeyVerifier, candidatesOf, credentialsOf } from './client-keys';
 import { ClientKeysFile } from './team/client-keys-file';
 
 const PUBLIC_ROUTE = 'geminicli2api:public';
@@ -24,13 +24,19 @@ export class ClientKeyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const query = request.query as Record<string, unknown> | undefined;
-    const header = request.headers['x-goog-api-key'] ?? request.headers['x-api-key']; // x-api-key: Anthropic's SDK and Claude Code
-    const credentials = {
-      authorization: request.headers.authorization,
-      googApiKey: Array.isArray(header) ? header[0] : header,
-      queryKey: typeof query?.key === 'string' ? query.key : undefined,
-    };
+    // The gateway's onRequest hook already called authenticate() before the body was read; this
+    // guard stays as the second line, for routes the hook's public list names by mistake.
+    if (request.clientKeyName === undefined) this.authenticate(request);
+    return true;
+  }
+
+  /**
+   * The one place a request's client key is checked (the onRequest hook and this guard both call
+   * it): records the key's name (and a keys-file policy) on the request and its context, or throws
+   * AuthenticationError.
+   */
+  authenticate(request: AuthenticatedRequest): string {
+    const credentials = credentialsOf(request.headers, request.query);
     const requestState = currentRequest();
     let name = this.verifier.identify(credentials);
     if (!name && this.keysFile.size > 0) {
@@ -44,6 +50,6 @@ export class ClientKeyGuard implements CanActivate {
     if (!name) throw new AuthenticationError();
     request.clientKeyName = name;
     if (requestState) requestState.clientKeyName = name;
-    return true;
+    return name;
   }
 }

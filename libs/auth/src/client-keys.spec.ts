@@ -1,4 +1,4 @@
-import { ClientKeyVerifier } from './client-keys';
+import { ClientKeyVerifier, credentialsOf } from './client-keys';
 
 describe('ClientKeyVerifier', () => {
   const verifier = new ClientKeyVerifier([{ name: 'default', key: 'pw-1' }, { name: 'alice', key: 'sk-alice' }]);
@@ -11,6 +11,7 @@ describe('ClientKeyVerifier', () => {
     [{ authorization: basic('', 'pw-1') }, 'default'],
     [{ googApiKey: 'pw-1' }, 'default'],
     [{ queryKey: 'sk-alice' }, 'alice'],
+    [{ apiKey: 'sk-alice' }, 'alice'],
     [{ authorization: 'Bearer wrong', googApiKey: 'sk-alice' }, 'alice'],
   ])('identifies %j as %s', (credentials, name) => {
     expect(verifier.identify(credentials)).toBe(name);
@@ -26,5 +27,11 @@ describe('ClientKeyVerifier', () => {
     [{ queryKey: 'PW-1' }],
   ])('refuses %j', (credentials) => {
     expect(verifier.identify(credentials)).toBeUndefined();
+  });
+
+  it('reads every accepted form from headers and query, x-api-key included', () => {
+    expect(credentialsOf({ authorization: 'Bearer a', 'x-goog-api-key': 'b', 'x-api-key': ['c', 'd'] }, { key: 'e' })).toEqual({ authorization: 'Bearer a', googApiKey: 'b', apiKey: 'c', queryKey: 'e' });
+    expect(verifier.identify(credentialsOf({ 'x-api-key': 'pw-1' }, undefined))).toBe('default');
+    expect(credentialsOf({}, { key: ['x', 'y'] }).queryKey).toBeUndefined();
   });
 });

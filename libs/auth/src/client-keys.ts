@@ -4,12 +4,29 @@ import type { ClientKey } from '@app/common';
 export interface RequestCredentials {
   authorization?: string;
   googApiKey?: string;
+  /** `x-api-key`, Anthropic's form. */
+  apiKey?: string;
   queryKey?: string;
 }
 
+type HeaderValue = string | string[] | undefined;
+
+/** Collects every accepted key form from a request's headers and parsed query. */
+export function credentialsOf(headers: Record<string, HeaderValue>, query: unknown): RequestCredentials {
+  const first = (value: HeaderValue) => (Array.isArray(value) ? value[0] : value);
+  const queryKey = (query as Record<string, unknown> | undefined)?.key;
+  return {
+    authorization: first(headers.authorization),
+    googApiKey: first(headers['x-goog-api-key']),
+    apiKey: first(headers['x-api-key']),
+    queryKey: typeof queryKey === 'string' ? queryKey : undefined,
+  };
+}
+
 /**
- * Checks a client key in the four forms the original accepted: `Authorization: Bearer <key>`,
- * HTTP Basic with any user name and the key as password, `x-goog-api-key: <key>` and `?key=<key>`.
+ * Checks a client key in the forms the original accepted: `Authorization: Bearer <key>`,
+ * HTTP Basic with any user name and the key as password, `x-goog-api-key: <key>` and `?key=<key>`;
+ * plus `x-api-key: <key>` (Anthropic's form).
  * Comparison is constant-time over SHA-256 digests, so neither content nor length leaks.
  * Returns the key's name (used by logs and metrics), never the key.
  */
@@ -44,6 +61,7 @@ export function candidatesOf(credentials: RequestCredentials): string[] {
   const candidates: string[] = [];
   if (credentials.queryKey) candidates.push(credentials.queryKey);
   if (credentials.googApiKey) candidates.push(credentials.googApiKey.trim());
+  if (credentials.apiKey) candidates.push(credentials.apiKey.trim());
   const authorization = credentials.authorization?.trim();
   if (authorization) {
     const [scheme, ...rest] = authorization.split(/\s+/);

@@ -256,6 +256,58 @@ describe('Helm chart', () => {
     expect(policy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual(deploymentOf(objects).spec.selector.matchLabels);
   });
 
+  it('generates a password for the bundled Redis when none is given, and both sides use it', () => {
+    const objects = render({ set: { 'redis.bundled.enabled': 'true', 'auth.apiKey': 'sk-default-0123456789' } });
+    const secret = findObject(objects, 'Secret', `${FULLNAME}-redis`) as K8sObject & { data: Record<string, string>; metadata: { annotations?: Record<string, string> } };
+    const password = Buffer.from(secret.data['redis-password'], 'base64').toString('utf8');
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+    expect(secret.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+    const redis = (findObject(objects, 'Deployment', `${FULLNAME}-redis`) as Deployment).spec.template.spec.containers[0];
+    expect(redis.command).toEqual(expect.arrayContaining(['--requirepass', '$(REDIS_PASSWORD)']));
+    expect(envValue(redis, 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: `${FULLNAME}-redis`, key: 'redis-password' });
+    const gateway = gatewayOf(objects);
+    expect(envValue(gateway, 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toEqual({ name: `${FULLNAME}-redis`, key: 'redis-password' });
+    expect(envValue(gateway, 'REDIS_URL')?.value).toBe(`redis://:$(REDIS_PASSWORD)@${FULLNAME}-redis:6379/0`);
+  });
+
+  it('pins the bundled Redis image by digest when one is given', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const objects = render({ set: { 'redis.bundled.enabled': 'true', 'redis.bundled.image.digest': digest, 'auth.apiKey': 'sk-default-0123456789' } });
+    const redis = (findObject(objects, 'Deployment', `${FULLNAME}-redis`) as Deployment).spec.template.spec.containers[0];
+    expect(redis.image).toBe(`docker.io/library/redis@${digest}`);
+  });
+
+  it('keeps the generated Redis password stable across upgrades (looked up from the cluster)', async () => {
+    const template = await readFile(join(CHART_DIR, 'templates/redis.yaml'), 'utf8');
+    expect(template).toMatch(/lookup "v1" "Secret" \.Release\.Namespace \$secretName/);
+    expect(template).toMatch(/\$password = index \$existing\.data "redis-password" \| b64dec/);
+  });
+
+  it('makes an enabled NetworkPolicy with empty peer lists admit only the ingress and monitoring namespaces', () => {
+    const objects = render({ set: { 'networkPolicy.enabled': 'true', 'redis.bundled.enabled': 'true', 'auth.apiKey': 'sk-default-0123456789' } });
+    type Rule = { ports: Array<{ port: string }>; from?: Array<Record<string, unknown>> };
+    const policy = findObject(objects, 'NetworkPolicy', FULLNAME) as K8sObject & { spec: { ingress: Rule[] } };
+    const ruleFor = (port: string) => policy.spec.ingress.find((rule) => rule.ports.some((entry) => entry.port === port))!;
+    expect(ruleFor('http').from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }]);
+    expect(ruleFor('metrics').from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    expect(policy.spec.ingress.every((rule) => Array.isArray(rule.from) && rule.from.length > 0)).toBe(true);
+    const redisPolicy = findObject(objects, 'NetworkPolicy', `${FULLNAME}-redis`) as K8sObject & { spec: { ingress: Rule[] } };
+    expect(redisPolicy.spec.ingress).toHaveLength(1);
+    expect(redisPolicy.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: deploymentOf(objects).spec.selector.matchLabels } }]);
+  });
+
+  it.each(['LoadBalancer', 'NodePort'])('never publishes the metrics port on a %s Service', (type) => {
+    const objects = render({ set: { 'service.type': type, 'auth.apiKey': 'sk-default-0123456789' } });
+    type Service = K8sObject & { spec: { type: string; ports: Array<{ name: string }> } };
+    const services = objects.filter((object) => object.kind === 'Service') as Service[];
+    const published = services.filter((service) => service.spec.type !== 'ClusterIP');
+    expect(published).toHaveLength(1);
+    expect(published[0].spec.ports.map((port) => port.name)).toEqual(['http']);
+    const metrics = services.find((service) => service.spec.ports.some((port) => port.name === 'metrics'));
+    expect(metrics?.spec.type).toBe('ClusterIP');
+    expect(configMapData(objects).METRICS_HOST).toBe('0.0.0.0');
+  });
+
   it('connects to an external Redis over TLS with an ACL user, a password Secret and a private CA', () => {
     const objects = rendered['external Redis with TLS'];
     const gateway = gatewayOf(objects);

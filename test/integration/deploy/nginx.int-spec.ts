@@ -191,3 +191,64 @@ describe('nginx failover', () => {
     expect(replicas[1].hits).toHaveLength(2);
   });
 });
+
+describe('nginx error log and error pages', () => {
+  let nginx: NginxHandle;
+  let openPort: number;
+
+  beforeAll(async () => {
+    // An upstream nobody listens on: every request is an upstream connect failure, as during a rolling update.
+    const { freePort } = await import('../../support/nginx');
+    openPort = await freePort();
+    nginx = await startNginx({ upstreams: [`127.0.0.1:${openPort}`] });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+  });
+
+  /** Sends only the head with a Content-Length above client_max_body_size: nginx answers 413 from the head. */
+  async function oversized(path: string): Promise<{ status: number; body: string }> {
+    const { connect } = await import('node:net');
+    return new Promise((resolveAnswer, reject) => {
+      const socket = connect(nginx.port, '127.0.0.1');
+      let text = '';
+      const timer = setTimeout(() => { socket.destroy(); reject(new Error('no 413 within 10 s')); }, 10_000);
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        const [head, body = ''] = text.split('\r\n\r\n');
+        resolveAnswer({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(head)?.[1] ?? 0), body });
+      };
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('utf8');
+        const [head, body] = text.split('\r\n\r\n');
+        const length = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? -1);
+        if (body !== undefined && length >= 0 && Buffer.byteLength(body) >= length) finish();
+      });
+      socket.on('error', () => undefined);
+      socket.on('close', finish);
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40000000\r\n\r\n`);
+    });
+  }
+
+  it('never writes the query string (?key=) to its error log, on upstream connect failures or 413s', async () => {
+    expect((await fetch(`${nginx.url}/v1beta/models?key=sk-connect-secret`)).status).toBe(502);
+    expect((await oversized('/v1beta/models/gemini-2.5-flash:generateContent?key=sk-too-large-secret')).status).toBe(413);
+    await new Promise((wake) => setTimeout(wake, 200));
+    const everything = `${await nginx.errorLog()}\n${nginx.stderr()}`;
+    expect(everything).not.toMatch(/sk-connect-secret|sk-too-large-secret|\?key=/);
+  });
+
+  it('answers its own 413 in the caller\'s dialect', async () => {
+    const openai = await oversized('/v1/chat/completions?key=sk-x');
+    expect(openai.status).toBe(413);
+    expect(JSON.parse(openai.body)).toEqual({ error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: 'request_too_large' } });
+    const upper = await oversized('//V1/chat/completions');
+    expect(JSON.parse(upper.body)).toMatchObject({ error: { code: 'request_too_large' } });
+    const google = await oversized('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(google.status).toBe(413);
+    expect(JSON.parse(google.body)).toEqual({ error: { code: 413, message: expect.any(String), status: 'INVALID_ARGUMENT' } });
+    expect(openai.body + google.body).not.toContain('sk-x');
+  });
+});

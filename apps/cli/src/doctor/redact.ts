@@ -1,8 +1,11 @@
 import type { CheckResult, DoctorReport } from './types';
 
-/** `sk-…abcd` at most: a short prefix and the last four characters of long keys, less of short ones. */
+/**
+ * `…abcd` at most: the last four characters of long keys, two of medium ones, none of short ones.
+ * Never more than four characters of a key (a prefix such as `sk-` would count too).
+ */
 export function mask(secret: string): string {
-  if (secret.length >= 16) return `${secret.slice(0, 3)}…${secret.slice(-4)}`;
+  if (secret.length >= 16) return `…${secret.slice(-4)}`;
   if (secret.length >= 8) return `…${secret.slice(-2)}`;
   return '…';
 }

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type UsageRow } from '@app/auth';
 import { AuthenticationError, GATEWAY_CONFIG, InvalidRequestError, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
-import { UpstreamLimiter } from '@app/upstream';
+import { UpstreamLimiter, UpstreamQuota } from '@app/upstream';
 
 /**
  * `GET /admin/status` for operators: every Google account's label, state, cooldowns, in-flight
@@ -22,17 +22,28 @@ export class AdminController {
     private readonly state: SharedState,
     private readonly drain: DrainState,
     private readonly keyLimits: KeyLimits,
+    private readonly quota: UpstreamQuota,
   ) {
     if (config.admin.key) this.verifier = new ClientKeyVerifier([{ name: 'admin', key: config.admin.key }]);
   }
 
+  /**
+   * Bearer only: a query string ends up in access logs and a Basic/x-goog-api-key header is what
+   * client keys use; the admin key is kept to one form that nothing logs.
+   */
+  private authorize(authorization: string | undefined, route: string): void {
+    if (!this.verifier) throw new NotFoundError(`The admin endpoint is disabled: set ADMIN_API_KEY to enable ${route}.`);
+    const bearer = /^\s*bearer\s+/i.test(authorization ?? '') ? authorization : undefined;
+    if (!this.verifier.identify({ authorization: bearer })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
+  }
+
   @Get('status')
-  async status(@Headers('authorization') authorization?: string, @Headers('x-goog-api-key') googApiKey?: string, @Query('key') queryKey?: string) {
-    if (!this.verifier) throw new NotFoundError('The admin endpoint is disabled: set ADMIN_API_KEY to enable /admin/status.');
-    if (!this.verifier.identify({ authorization, googApiKey, queryKey })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
+  async status(@Headers('authorization') authorization?: string) {
+    this.authorize(authorization, '/admin/status');
     const limiter = this.limiter.stats();
     return {
       accounts: await this.pool.status(),
+      quota: await this.quota.snapshot(),
       limiter: { mode: limiter.mode, maxConcurrent: this.config.limiter.maxConcurrent, runningHere: limiter.running, queuedHere: limiter.queued },
       sharedState: { mode: this.state.mode() },
       replica: { draining: this.drain.isDraining, openStreams: this.drain.openStreams, inFlightRequests: this.drain.inFlightRequests },
@@ -46,8 +57,7 @@ export class AdminController {
    */
   @Get('usage')
   async usage(@Headers('authorization') authorization: string | undefined, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply) {
-    if (!this.verifier) throw new NotFoundError('The admin endpoint is disabled: set ADMIN_API_KEY to enable /admin/usage.');
-    if (!this.verifier.identify({ authorization })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
+    this.authorize(authorization, '/admin/usage');
     const today = utcDay(Date.now());
     const from = dateParam(query.from, 'from') ?? today;
     const to = dateParam(query.to, 'to') ?? today;

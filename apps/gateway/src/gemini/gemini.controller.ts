@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { InvalidRequestError, ModelNotFoundError, NotFoundError } from '@app/common';
+import { GATEWAY_CONFIG, InvalidRequestError, ModelNotFoundError, NotFoundError, type GatewayConfig } from '@app/common';
 import { ModelCatalogService } from '../shared/model-catalog.provider';
 import { clientAbortSignal } from '../shared/client-abort';
+import { checkGeminiRequestLimits } from '../shared/request-limits';
 import { pageOf, toGeminiModel } from './gemini-models';
 import { parseCountTokensBody, parseGenerateContentBody } from './gemini-request.schema';
 import { GeminiService } from './gemini.service';
@@ -10,7 +11,7 @@ import { GeminiService } from './gemini.service';
 /** The public Gemini API (v1beta) surface: models, generateContent, streamGenerateContent, countTokens. */
 @Controller('v1beta/models')
 export class GeminiController {
-  constructor(private readonly gemini: GeminiService, private readonly catalog: ModelCatalogService) {}
+  constructor(private readonly gemini: GeminiService, private readonly catalog: ModelCatalogService, @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Get()
   list(@Query() query: Record<string, unknown>) {
@@ -33,6 +34,7 @@ export class GeminiController {
     if (separator <= 0) throw new NotFoundError(`Unknown method on models/${modelAction}; use :generateContent, :streamGenerateContent or :countTokens.`);
     const model = modelAction.slice(0, separator);
     const method = modelAction.slice(separator + 1);
+    checkGeminiRequestLimits(body, this.config.requestLimits);
     switch (method) {
       case 'generateContent':
         return this.gemini.generate(model, parseGenerateContentBody(body), clientAbortSignal(reply));

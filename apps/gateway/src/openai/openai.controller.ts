@@ -1,15 +1,16 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ModelNotFoundError } from '@app/common';
+import { GATEWAY_CONFIG, ModelNotFoundError, type GatewayConfig } from '@app/common';
 import { toOpenAIModel, toOpenAIModelList } from '@app/translation';
 import { clientAbortSignal } from '../shared/client-abort';
 import { ModelCatalogService } from '../shared/model-catalog.provider';
+import { checkChatRequestLimits } from '../shared/request-limits';
 import { ChatCompletionsService } from './chat-completions.service';
 
 /** The OpenAI surface: `/v1/models`, `/v1/models/{id}`, `/v1/chat/completions`. */
 @Controller('v1')
 export class OpenAIController {
-  constructor(private readonly chat: ChatCompletionsService, private readonly catalog: ModelCatalogService) {}
+  constructor(private readonly chat: ChatCompletionsService, private readonly catalog: ModelCatalogService, @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Get('models')
   models() {
@@ -26,6 +27,7 @@ export class OpenAIController {
   @Post('chat/completions')
   @HttpCode(200)
   async completions(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    checkChatRequestLimits(body, this.config.requestLimits);
     const signal = clientAbortSignal(reply);
     const prepared = await this.chat.prepare(body, signal);
     if (prepared.request.stream) {

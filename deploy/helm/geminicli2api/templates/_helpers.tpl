@@ -106,6 +106,20 @@ app.kubernetes.io/component: redis
 {{- end }}
 {{- end }}
 
+{{/*
+The Secret holding the Redis password: redis.passwordSecret when set; for the bundled Redis
+without one, the Secret the chart generates (templates/redis.yaml). Empty = no password.
+*/}}
+{{- define "geminicli2api.redisPasswordSecretName" -}}
+{{- if .Values.redis.passwordSecret.name }}{{ .Values.redis.passwordSecret.name }}
+{{- else if .Values.redis.bundled.enabled }}{{ include "geminicli2api.redis.fullname" . }}
+{{- end }}
+{{- end }}
+
+{{- define "geminicli2api.redisPasswordSecretKey" -}}
+{{- if .Values.redis.passwordSecret.name }}{{ .Values.redis.passwordSecret.key }}{{ else }}redis-password{{ end }}
+{{- end }}
+
 {{/* REDIS_URL with the password placeholder $(REDIS_PASSWORD) when a password Secret is used. */}}
 {{- define "geminicli2api.redisUrlWithPasswordRef" -}}
 {{- $mode := include "geminicli2api.redisMode" . }}
@@ -115,7 +129,7 @@ app.kubernetes.io/component: redis
 {{- else }}
 {{- $base = .Values.redis.url }}
 {{- end }}
-{{- if .Values.redis.passwordSecret.name }}
+{{- if include "geminicli2api.redisPasswordSecretName" . }}
 {{- if not (regexMatch "^rediss?://[^@/]+(/.*)?$" $base) }}
 {{- fail "redis.passwordSecret is set but redis.url already contains credentials or is not redis://host[:port][/db] / rediss://..." }}
 {{- end }}

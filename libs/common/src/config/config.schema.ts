@@ -70,6 +70,18 @@ export const envSchema = z.object({
   RESPONSES_STORE_TTL_SECONDS: integer(3600, 1).pipe(z.number().max(30 * 24 * 3600)),
   RESPONSES_STORE_MAX_BYTES: integer(4 * 1024 * 1024, 1024),
   ADMIN_API_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  REQUEST_HEADERS_TIMEOUT_MS: integer(15_000, 1000),
+  REQUEST_BODY_TIMEOUT_MS: integer(30_000, 1000),
+  REQUEST_BODY_BUDGET_BYTES: integer(0),
+  REQUEST_MAX_JSON_DEPTH: integer(100, 8),
+  REQUEST_MAX_JSON_NODES: integer(200_000, 100),
+  REQUEST_MAX_MESSAGES: integer(10_000, 1),
+  REQUEST_MAX_PARTS: integer(20_000, 1),
+  IMAGE_FETCH_MAX_PER_REQUEST: integer(8, 1),
+  IMAGE_FETCH_MAX_TOTAL_BYTES: integer(20 * 1024 * 1024, 1),
+  IMAGE_FETCH_ALLOW_HOSTS: z.string().optional(),
+  STREAM_SEND_STALL_MS: integer(30_000, 0),
+  SHARED_STATE_ENCRYPTION_KEY: z.string().optional(),
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
@@ -82,7 +94,27 @@ export interface ClientKey {
 export interface GatewayConfig {
   /** The running version (GET /). */
   version: string;
-  http: { port: number; host: string; maxBodyBytes: number };
+  http: {
+    port: number;
+    host: string;
+    maxBodyBytes: number;
+    /** Time to receive a request's headers (Node's headersTimeout). */
+    headersTimeoutMs: number;
+    /** Time to receive a request's whole body once its headers are in. */
+    bodyTimeoutMs: number;
+    /** Request body bytes this replica holds at once (0 = a fifth of the V8 heap limit). */
+    bodyBudgetBytes: number;
+  };
+  /** Structural limits on request bodies, checked while parsing (JSON) or right after (schemas). */
+  requestLimits: {
+    maxJsonDepth: number;
+    /** Values of any kind (objects, arrays, strings, numbers, literals) in one body. */
+    maxJsonNodes: number;
+    /** OpenAI `messages` / Gemini `contents` entries. */
+    maxMessages: number;
+    /** Content parts across the whole request. */
+    maxParts: number;
+  };
   logLevel: RawEnv['LOG_LEVEL'];
   clientAuth: {
     keys: ClientKey[];
@@ -139,7 +171,19 @@ export interface GatewayConfig {
   admin: { key?: string };
   /** Stored Responses (previous_response_id, GET /v1/responses/{id}): how long, and the largest one kept. */
   responses: { storeTtlSeconds: number; storeMaxBytes: number };
-  images: { fetchEnabled: boolean; maxBytes: number; timeoutMs: number };
+  images: {
+    fetchEnabled: boolean;
+    maxBytes: number;
+    timeoutMs: number;
+    maxPerRequest: number;
+    maxTotalBytes: number;
+    /** Test-only escape hatch: host names or IP literals the outbound guard lets through even when private. */
+    allowHosts: string[];
+  };
+  /** Send-stall: a stream whose client stopped reading for this long is ended (0 = off). */
+  streamSendStallMs: number;
+  /** AES-256-GCM key (32 bytes, base64 or hex) for secrets kept in shared state; unset = plain. */
+  sharedStateEncryptionKey?: Buffer;
   team: {
     /** YAML or JSON file of client keys with a policy (limits, models, expiry); re-read while running. */
     keysFile?: string;

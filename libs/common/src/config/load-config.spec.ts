@@ -3,7 +3,10 @@ import { ConfigError, loadConfig } from './load-config';
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw' });
-    expect(config.http).toEqual({ port: 8888, host: '0.0.0.0', maxBodyBytes: 25 * 1024 * 1024 });
+    expect(config.http).toEqual({ port: 8888, host: '0.0.0.0', maxBodyBytes: 25 * 1024 * 1024, headersTimeoutMs: 15_000, bodyTimeoutMs: 30_000, bodyBudgetBytes: 0 });
+    expect(config.requestLimits).toEqual({ maxJsonDepth: 100, maxJsonNodes: 200_000, maxMessages: 10_000, maxParts: 20_000 });
+    expect(config.images).toMatchObject({ fetchEnabled: false, maxPerRequest: 8, maxTotalBytes: 20 * 1024 * 1024, allowHosts: [] });
+    expect(config.sharedStateEncryptionKey).toBeUndefined();
     expect(config.google.codeAssistEndpoint).toBe('https://cloudcode-pa.googleapis.com');
     expect(config.google.codeAssistApiVersion).toBe('v1internal');
     expect(config.google.oauthTokenUrl).toBe('https://oauth2.googleapis.com/token');
@@ -60,6 +63,18 @@ describe('loadConfig', () => {
     const config = loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', CODE_ASSIST_ENDPOINT: 'http://127.0.0.1:9/', GOOGLE_CLOUD_PROJECT_ID: 'my-proj' });
     expect(config.google.codeAssistEndpoint).toBe('http://127.0.0.1:9');
     expect(config.google.project).toBe('my-proj');
+  });
+
+  it('takes a 32-byte SHARED_STATE_ENCRYPTION_KEY as hex or base64 and refuses anything else', () => {
+    const hex = 'ab'.repeat(32);
+    expect(loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', SHARED_STATE_ENCRYPTION_KEY: hex }).sharedStateEncryptionKey).toEqual(Buffer.from(hex, 'hex'));
+    const base64 = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', SHARED_STATE_ENCRYPTION_KEY: base64 }).sharedStateEncryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(() => loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', SHARED_STATE_ENCRYPTION_KEY: 'too-short' })).toThrow(/SHARED_STATE_ENCRYPTION_KEY/);
+  });
+
+  it('lower-cases IMAGE_FETCH_ALLOW_HOSTS entries', () => {
+    expect(loadConfig({ GEMINI_AUTH_PASSWORD: 'pw', IMAGE_FETCH_ALLOW_HOSTS: ' 127.0.0.1, Images.Test ' }).images.allowHosts).toEqual(['127.0.0.1', 'images.test']);
   });
 
   it('carries what the CLI and the entry points used to read from process.env', () => {

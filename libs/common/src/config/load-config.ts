@@ -35,11 +35,14 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
+  const encryptionKey = encryptionKeyOf(raw.SHARED_STATE_ENCRYPTION_KEY, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
   // With a keys file, its keys authenticate: no random key is generated.
   const generated = keys.length === 0 && !raw.CLIENT_KEYS_FILE;
   return {
     version: raw.npm_package_version ?? '0.1.0',
-    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
+    http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES, headersTimeoutMs: raw.REQUEST_HEADERS_TIMEOUT_MS, bodyTimeoutMs: raw.REQUEST_BODY_TIMEOUT_MS, bodyBudgetBytes: raw.REQUEST_BODY_BUDGET_BYTES },
+    requestLimits: { maxJsonDepth: raw.REQUEST_MAX_JSON_DEPTH, maxJsonNodes: raw.REQUEST_MAX_JSON_NODES, maxMessages: raw.REQUEST_MAX_MESSAGES, maxParts: raw.REQUEST_MAX_PARTS },
     logLevel: raw.LOG_LEVEL,
     clientAuth: { keys: generated ? [{ name: 'default', key: `sk-gw-${randomBytes(24).toString('base64url')}` }] : keys, generated },
     google: {
@@ -63,7 +66,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       onboardingTimeoutMs: raw.ONBOARDING_TIMEOUT_MS,
     },
     models: { extra: modelIds(raw.EXTRA_MODELS), ...(raw.MODEL_ALIASES ? { aliases: raw.MODEL_ALIASES } : {}) },
-    images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
+    images: {
+      fetchEnabled: raw.IMAGE_FETCH_ENABLED,
+      maxBytes: raw.IMAGE_FETCH_MAX_BYTES,
+      timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS,
+      maxPerRequest: raw.IMAGE_FETCH_MAX_PER_REQUEST,
+      maxTotalBytes: raw.IMAGE_FETCH_MAX_TOTAL_BYTES,
+      allowHosts: (raw.IMAGE_FETCH_ALLOW_HOSTS ?? '').split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+    },
+    streamSendStallMs: raw.STREAM_SEND_STALL_MS,
+    sharedStateEncryptionKey: encryptionKey,
     team: {
       keysFile: raw.CLIENT_KEYS_FILE,
       keysReloadMs: raw.CLIENT_KEYS_RELOAD_MS,
@@ -79,7 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       reservoirPerMinute: raw.UPSTREAM_RESERVOIR_PER_MINUTE,
       clientTimeoutMs: raw.LIMITER_CLIENT_TIMEOUT_MS,
     },
-    metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? raw.HOST },
+    // The metrics listener has no authentication: loopback unless METRICS_HOST says otherwise (the
+    // container image and the chart set 0.0.0.0, where a scraper must reach the pod).
+    metrics: { port: raw.METRICS_PORT, host: raw.METRICS_HOST ?? '127.0.0.1' },
     drain: { delayMs: raw.DRAIN_DELAY_MS, timeoutMs: raw.DRAIN_TIMEOUT_MS },
     openai: { heartbeatMs: raw.SSE_HEARTBEAT_MS },
     pool: {
@@ -117,6 +131,18 @@ function parseClientKeys(env: NodeJS.ProcessEnv, problems: string[]): ClientKey[
     });
   }
   return keys;
+}
+
+/** 32 bytes, given as 64 hex characters or as base64 (44 characters with padding). */
+function encryptionKeyOf(value: string | undefined, problems: string[]): Buffer | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, 'hex') : Buffer.from(text, 'base64');
+  if (key.length !== 32) {
+    problems.push('SHARED_STATE_ENCRYPTION_KEY: must be 32 random bytes, as 64 hex characters or base64 (e.g. `openssl rand -base64 32`)');
+    return undefined;
+  }
+  return key;
 }
 
 /** Empty strings mean "unset" (docker-compose passes `VAR=` for unset host variables). */

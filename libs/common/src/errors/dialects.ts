@@ -9,10 +9,21 @@ export interface EncodedError {
   body: Record<string, unknown>;
 }
 
-/** Picks the caller's dialect from the route: Anthropic for /v1/messages*, OpenAI under /v1/, Google everywhere else. */
+/**
+ * Picks the caller's dialect from the route: Anthropic for /v1/messages*, OpenAI under /v1/,
+ * Google everywhere else. Looks at the path only, with repeated slashes folded and case ignored,
+ * so `//v1/models` and `/V1/MODELS` (404s) still answer an OpenAI client in its own shape.
+ */
 export function dialectForUrl(url: string): Dialect {
-  if (/^\/v1\/messages(?:[/?]|$)/.test(url)) return 'anthropic';
-  return url.startsWith('/v1/') || url === '/v1' ? 'openai' : 'google';
+  const path = normalizedPath(url);
+  if (/^\/v1\/messages(?:\/|$)/.test(path)) return 'anthropic';
+  return path.startsWith('/v1/') || path === '/v1' ? 'openai' : 'google';
+}
+
+/** The path without query or fragment, repeated slashes folded, lower-cased. */
+export function normalizedPath(url: string): string {
+  const end = url.search(/[?#]/);
+  return (end >= 0 ? url.slice(0, end) : url).replace(/\/{2,}/g, '/').toLowerCase();
 }
 
 export function toGatewayError(error: unknown): GatewayError {

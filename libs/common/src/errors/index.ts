@@ -1,3 +1,4 @@
 export * from './gateway-error';
 export * from './dialects';
 export * from './exception.filter';
+export * from './request-errors';
