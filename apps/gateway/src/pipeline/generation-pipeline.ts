@@ -95,6 +95,7 @@ export class GenerationPipeline {
       framing: input.framing,
       headers: input.headers,
       newline: input.newline,
+      sendStallMs: this.config.streamSendStallMs,
       heartbeat: encoder.heartbeat && heartbeatMs > 0 ? { frame: encoder.heartbeat, intervalMs: heartbeatMs } : undefined,
       open: async (signal) => {
         const admission = await this.keyLimits.admit(input.model.requested);

@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { ServiceUnavailableError, type GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/dialects';
+import { watchSendStall } from '../http/send-stall';
 import type { StreamResponseWriter } from './response-writer';
 
 /** One piece of a streamed answer (the same shape as @app/translation's WireFrame). */
@@ -19,6 +20,11 @@ export interface StreamPlan {
   headers: Record<string, string>;
   /** SSE line ending: `\n` (OpenAI, Anthropic) or `\r\n` (Google's own). */
   newline?: '\n' | '\r\n';
+  /**
+   * A client that stops reading for this long is dropped (0 or absent: never), so its upstream call
+   * and limiter slot are freed instead of held by a socket nobody drains.
+   */
+  sendStallMs?: number;
   /** Sent while nothing was written for `intervalMs` (0 or absent: never). */
   heartbeat?: { frame: ResponseFrame; intervalMs: number };
   /**
@@ -65,6 +71,7 @@ export async function respondWithStream(plan: StreamPlan): Promise<void> {
     writer.end(text + raw.join('') + framer.close());
   });
   writer.start(200, plan.headers);
+  const stall = watchSendStall(plan.reply.raw, plan.sendStallMs ?? 0);
   const heartbeat = startHeartbeat(writer, framer, plan.heartbeat);
   try {
     for await (const frames of source) {
@@ -87,6 +94,7 @@ export async function respondWithStream(plan: StreamPlan): Promise<void> {
     writer.end(framer.close());
   } finally {
     if (heartbeat) clearInterval(heartbeat);
+    stall.stop();
     // A hijacked response must always be ended, or server shutdown waits on it forever.
     if (writer.clientGone) writer.end();
   }
