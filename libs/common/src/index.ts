@@ -7,6 +7,7 @@ export * from './sse/response-writer';
 export * from './http/outbound-dispatcher';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
+export * from './shared-state/lease-semaphore';
 export * from './shared-state/single-flight';
 export * from './shared-state/shared-state.module';
 export * from './logging/request-context';

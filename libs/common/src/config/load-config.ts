@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { envSchema, type ClientKey, type GatewayConfig } from './config.schema';
+import { envSchema, type ClientKey, type GatewayConfig, type RawEnv, type RedisConnection, type RedisHost } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -25,8 +25,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   if (project && /^\d+$/.test(project)) {
     problems.push('GOOGLE_CLOUD_PROJECT: looks like a project number; Code Assist needs the project id (e.g. my-project-123)');
   }
+  const chosen = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter((name) => Boolean(env[name]?.trim()));
+  if (chosen.length > 1) problems.push(`${chosen.join(', ')}: set only one of them (one Redis, a Sentinel-managed one, or a Redis Cluster)`);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
+  const redisConnection = redisConnectionOf(raw);
   const generated = keys.length === 0;
   return {
     http: { port: raw.PORT, host: raw.HOST, maxBodyBytes: raw.MAX_BODY_BYTES },
@@ -52,7 +55,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     },
     models: { extra: (raw.EXTRA_MODELS ?? '').split(',').map((id) => id.trim()).filter(Boolean) },
     images: { fetchEnabled: raw.IMAGE_FETCH_ENABLED, maxBytes: raw.IMAGE_FETCH_MAX_BYTES, timeoutMs: raw.IMAGE_FETCH_TIMEOUT_MS },
-    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
+    redis: redisConnection ? { connection: redisConnection, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
       maxConcurrent: raw.UPSTREAM_MAX_CONCURRENT,
       queueMax: raw.UPSTREAM_QUEUE_MAX,
@@ -108,3 +111,17 @@ function stripEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   return result;
 }
 
+
+function hostList(text: string): RedisHost[] {
+  return text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+  });
+}
+
+function redisConnectionOf(raw: RawEnv): RedisConnection | undefined {
+  const credentials = { username: raw.REDIS_USERNAME, password: raw.REDIS_PASSWORD, tls: raw.REDIS_TLS };
+  if (raw.REDIS_SENTINELS) return { kind: 'sentinel', sentinels: hostList(raw.REDIS_SENTINELS), name: raw.REDIS_SENTINEL_NAME, sentinelPassword: raw.REDIS_SENTINEL_PASSWORD, ...credentials };
+  if (raw.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: hostList(raw.REDIS_CLUSTER_NODES), ...credentials };
+  return raw.REDIS_URL ? { kind: 'single', url: raw.REDIS_URL } : undefined;
+}

@@ -37,7 +37,7 @@ export class SharedStateEvents {
         if (!config.redis) return new MemorySharedState();
         const logger = new Logger('shared-state');
         return new RedisSharedState({
-          url: config.redis.url,
+          connection: config.redis.connection,
           keyPrefix: config.redis.keyPrefix,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           onTransition: (mode, reason) => {
