@@ -13,6 +13,7 @@ export interface RoundTrips {
   total: number;
   /** Commands run inside Lua scripts (not round trips). */
   insideScripts: number;
+  durationMs: number;
 }
 
 function semaphoreScriptNames(): Map<string, string> {
@@ -26,7 +27,8 @@ export async function countRoundTrips(redisUrl: string, work: () => Promise<void
   const scriptNames = semaphoreScriptNames();
   const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const monitor = await client.monitor();
-  const result: RoundTrips = { byCommand: {}, total: 0, insideScripts: 0 };
+  const result: RoundTrips = { byCommand: {}, total: 0, insideScripts: 0, durationMs: 0 };
+  const started = performance.now();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     if (source === 'lua') {
       result.insideScripts += 1;
@@ -40,6 +42,7 @@ export async function countRoundTrips(redisUrl: string, work: () => Promise<void
   });
   try {
     await work();
+    result.durationMs = performance.now() - started;
     // MONITOR lines trail the commands slightly.
     await new Promise((resolve) => setTimeout(resolve, 200));
   } finally {
