@@ -34,10 +34,11 @@ export interface OpenStreamsRun {
 
 export interface RedisRoundTripsPerRequest {
   requests: number;
-  /** Round trips per request on the hot path (heartbeats excluded). */
+  /** Round trips per request on the hot path: commands sent for at least one request in ten. */
   perRequest: number;
-  /** Heartbeat scripts sent during the run (background, per replica), and how long the run took. */
+  /** Background commands sent during the run (limiter heartbeat, cooldown snapshot, usage counters: per replica per second, not per request), and how long the run took. */
   heartbeats?: number;
+  background?: Record<string, number>;
   durationMs?: number;
   byCommand: Record<string, number>;
   /** Commands Lua scripts ran inside Redis, per request (not round trips). */
@@ -251,14 +252,17 @@ async function measureRoundTrips(harness: BenchHarness, redisUrl: string, target
     completed = result.completed;
   });
   const per = (value: number): number => value / Math.max(1, completed);
-  // Heartbeats (one per replica per second, whatever the load) are shown apart, not per request.
-  const heartbeats = trips.byCommand['semaphore sync'] ?? 0;
+  // Per replica per second, whatever the load (limiter heartbeat, the pool's 5 s cooldown snapshot
+  // and usage-counter flush): shown apart. Anything sent for fewer than one request in ten is such.
+  const background = Object.fromEntries(Object.entries(trips.byCommand).filter(([name, calls]) => name === 'semaphore sync' || calls < completed / 10));
+  const backgroundTotal = Object.values(background).reduce((sum, calls) => sum + calls, 0);
   return {
     requests: completed,
-    perRequest: per(trips.total - heartbeats),
-    heartbeats,
+    perRequest: per(trips.total - backgroundTotal),
+    heartbeats: trips.byCommand['semaphore sync'] ?? 0,
+    background,
     durationMs: trips.durationMs,
-    byCommand: Object.fromEntries(Object.entries(trips.byCommand).map(([name, calls]) => [name, per(calls)])),
+    byCommand: Object.fromEntries(Object.entries(trips.byCommand).filter(([name]) => !(name in background)).map(([name, calls]) => [name, per(calls)])),
     insideScriptsPerRequest: per(trips.insideScripts),
   };
 }

@@ -133,8 +133,9 @@ export async function startRedisSentinel(): Promise<RedisSentinelSetup> {
   };
   try {
     const [master, replica] = [await freePort(), await freePort()];
-    processes.spawn(master, dataNodeArgs(master));
-    processes.spawn(replica, [...dataNodeArgs(replica), '--replicaof', '127.0.0.1', String(master)]);
+    // Their own folder: a replica's full sync writes an RDB file to its working directory.
+    processes.spawn(master, [...dataNodeArgs(master), '--dir', directory]);
+    processes.spawn(replica, [...dataNodeArgs(replica), '--dir', directory, '--replicaof', '127.0.0.1', String(master)]);
     await Promise.all([waitForPort(master, 10_000), waitForPort(replica, 10_000)]);
     await until('the replica synced', async () => /master_link_status:up/.test(await redisCli(['-p', String(replica), 'info', 'replication'])), 15_000);
     const sentinelPorts = [await freePort(), await freePort(), await freePort()];

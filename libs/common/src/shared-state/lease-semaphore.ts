@@ -133,6 +133,7 @@ export class LeaseSemaphore {
   private readonly pendingReleases = new Map<string, number>();
   private flushScheduled = false;
   private sent = 0;
+  private epochsProposed = 0;
 
   constructor(client: RedisClient, private readonly options: LeaseSemaphoreOptions) {
     const scripted = client as ScriptClient;
@@ -149,7 +150,9 @@ export class LeaseSemaphore {
   /** Takes up to `want` leases (0: only refresh this holder's expiry and reap dead holders). Rejects when Redis fails. */
   async acquire(want: number): Promise<Grant> {
     const { capacity, leaseTtlMs, reservoirPerMinute = 0, channel } = this.options;
-    const newEpoch = randomBytes(6).toString('base64url');
+    // Used only if the keys are gone; unique per holder and call, without a random draw per call.
+    this.epochsProposed += 1;
+    const newEpoch = `${this.holderId}.${this.epochsProposed}`;
     const [granted, epoch] = await this.track(this.client.semaphoreAcquire(...this.keys, this.holderId, want, capacity, leaseTtlMs, newEpoch, reservoirPerMinute, channel));
     return { granted: Number(granted), epoch: String(epoch) };
   }
