@@ -102,8 +102,12 @@ export class UpstreamLimiter implements OnModuleInit, OnApplicationShutdown {
     if (this.queue.length === 0) {
       const freedBefore = this.freedHeard;
       const grants = await this.take(1);
+      if (signal?.aborted) {
+        // The client left while we asked: nobody will release this slot, so give it back now.
+        for (const grant of grants) this.giveBack(grant);
+        throw abortReason(signal);
+      }
       if (grants.length > 0) return this.slot(grants[0], started);
-      if (signal?.aborted) throw abortReason(signal);
       // A slot freed while we asked: the "freed" push found no one queued yet, so look again.
       if (this.freedHeard !== freedBefore) queueMicrotask(() => this.pump());
     }
