@@ -34,7 +34,12 @@ export interface OpenStreamsRun {
 
 export interface RedisRoundTripsPerRequest {
   requests: number;
+  /** Round trips per request on the hot path: commands sent for at least one request in ten. */
   perRequest: number;
+  /** Background commands sent during the run (limiter heartbeat, cooldown snapshot, usage counters: per replica per second, not per request), and how long the run took. */
+  heartbeats?: number;
+  background?: Record<string, number>;
+  durationMs?: number;
   byCommand: Record<string, number>;
   /** Commands Lua scripts ran inside Redis, per request (not round trips). */
   insideScriptsPerRequest: number;
@@ -182,22 +187,34 @@ async function runVariants(plan: BenchPlan, harness: BenchHarness, run: BenchRun
   try {
     if (redisLimiter && redisServer && redis) {
       await harness.setBehaviour(behaviours.fast);
-      // A cap far above the bench's concurrency: every request takes and frees a cluster slot, none waits.
+      // The limiter's own cost, on a noisy machine: the same gateway without it runs right before
+      // each limited run (same scenario, same minute). A cap far above the bench's concurrency:
+      // every request takes and frees a cluster lease, none waits.
+      const paired = await startBenchGateway({ emulator: upstream });
       const gateway = await startBenchGateway({ emulator: upstream, redisUrl: redisServer.url, maxConcurrent: 1_000 });
       try {
+        const off = gatewayTargets('gateway-pair', 'gateway, limiter off (paired)', [paired], paired.url);
         const targets = gatewayTargets('gateway-redis', 'gateway + Redis limiter', [gateway], gateway.url, redis);
-        await record(SCENARIOS.latency, targets.openai, closedSpec(plan, plan.latency, targets.openai.request(false)));
-        await record(SCENARIOS.latency, targets.gemini, closedSpec(plan, plan.latency, targets.gemini.request(false)));
+        for (const route of ['openai', 'gemini'] as const) {
+          await warmUp(harness, plan, off[route]);
+          await warmUp(harness, plan, targets[route]);
+          await record(SCENARIOS.latency, off[route], closedSpec(plan, plan.latency, off[route].request(false)));
+          await record(SCENARIOS.latency, targets[route], closedSpec(plan, plan.latency, targets[route].request(false)));
+        }
         run.redisRoundTrips = {};
         for (const [route, target] of [['openai', targets.openai], ['gemini', targets.gemini]] as const) {
           run.redisRoundTrips[route] = await measureRoundTrips(harness, redisServer.url, target, plan.name === 'full' ? 500 : 30);
           log(`  Redis round trips per request (${route}): ${run.redisRoundTrips[route].perRequest.toFixed(2)} ${JSON.stringify(run.redisRoundTrips[route].byCommand)}`);
         }
-        for (const loop of plan.throughput) await record(SCENARIOS.throughput(loop.concurrency), targets.openai, closedSpec(plan, loop, targets.openai.request(false)));
+        for (const loop of plan.throughput) {
+          await record(SCENARIOS.throughput(loop.concurrency), off.openai, closedSpec(plan, loop, off.openai.request(false)));
+          await record(SCENARIOS.throughput(loop.concurrency), targets.openai, closedSpec(plan, loop, targets.openai.request(false)));
+        }
         await harness.setBehaviour(behaviours.streamed(plan.stream.chunks, plan.stream.chunkDelayMs));
         await record(SCENARIOS.stream, targets.openai, closedSpec(plan, plan.stream, targets.openai.request(true), plan.stream.chunkDelayMs));
       } finally {
         await gateway.stop();
+        await paired.stop();
       }
     }
     if (infoLogging) {
@@ -219,6 +236,12 @@ async function runVariants(plan: BenchPlan, harness: BenchHarness, run: BenchRun
   }
 }
 
+/** A short unmeasured closed loop, so JIT and connection pools are warm before a c=1 latency run. */
+async function warmUp(harness: BenchHarness, plan: BenchPlan, target: Target): Promise<void> {
+  const loop: ClosedLoopPlan = { concurrency: 4, warmupMs: 0, durationMs: plan.name === 'full' ? 1_500 : 100, maxRequests: 20_000 };
+  await harness.loadGenerator.call({ spec: closedSpec(plan, loop, target.request(false)) });
+}
+
 /** A separate c=1 run with MONITOR attached (MONITOR slows Redis, so it never overlaps a timed run). */
 async function measureRoundTrips(harness: BenchHarness, redisUrl: string, target: Target, requests: number): Promise<RedisRoundTripsPerRequest> {
   let completed = 0;
@@ -229,10 +252,17 @@ async function measureRoundTrips(harness: BenchHarness, redisUrl: string, target
     completed = result.completed;
   });
   const per = (value: number): number => value / Math.max(1, completed);
+  // Per replica per second, whatever the load (limiter heartbeat, the pool's 5 s cooldown snapshot
+  // and usage-counter flush): shown apart. Anything sent for fewer than one request in ten is such.
+  const background = Object.fromEntries(Object.entries(trips.byCommand).filter(([name, calls]) => name === 'semaphore sync' || calls < completed / 10));
+  const backgroundTotal = Object.values(background).reduce((sum, calls) => sum + calls, 0);
   return {
     requests: completed,
-    perRequest: per(trips.total),
-    byCommand: Object.fromEntries(Object.entries(trips.byCommand).map(([name, calls]) => [name, per(calls)])),
+    perRequest: per(trips.total - backgroundTotal),
+    heartbeats: trips.byCommand['semaphore sync'] ?? 0,
+    background,
+    durationMs: trips.durationMs,
+    byCommand: Object.fromEntries(Object.entries(trips.byCommand).filter(([name]) => !(name in background)).map(([name, calls]) => [name, per(calls)])),
     insideScriptsPerRequest: per(trips.insideScripts),
   };
 }

@@ -5,7 +5,7 @@ import { waitFor } from '../support/ports';
 
 const streamBody = (text: string) => JSON.stringify({ contents: [{ role: 'user', parts: [{ text }] }] });
 
-/** One replica, no Redis: the local bottleneck limiter. (The cluster-wide one: test/integration.) */
+/** One replica, no Redis: the in-process limiter. (The cluster-wide one: test/integration.) */
 describe('upstream limiter on one replica', () => {
   let emulator: GoogleEmulator;
   let gateway: GatewayHarness;

@@ -45,15 +45,18 @@ export type PickResult =
 const ALL_MODELS = '*';
 const STATE_KEY = 'pool:cooldowns';
 const STATE_TTL_MS = 2 * 24 * 3_600_000;
-const SNAPSHOT_REFRESH_MS = 1_000;
+/** Pub/sub pushes carry each cooldown the moment it is learned; the snapshot read is the backstop (missed pushes, replicas that start later). */
+const SNAPSHOT_REFRESH_MS = 5_000;
+const COOLDOWN_CHANNEL = 'pool:cooldown';
 const FLUSH_COUNTS_MS = 5_000;
 
 /**
  * The Google accounts this gateway serves with, spread by weight and in-flight calls, skipping
  * accounts that are cooling down (per account × model, or the whole account) or disabled. Cooldowns
- * and disabled states live in the shared state, so every replica skips the same accounts; each
- * replica reads them from a snapshot refreshed every second (no Redis round trip on the hot path)
- * and updates its snapshot at once for what it learns itself.
+ * and disabled states live in the shared state, so every replica skips the same accounts: the
+ * replica that learns one updates its own snapshot at once, stores it and publishes it, and every
+ * other replica merges the push into its snapshot (within milliseconds; no Redis round trip on the
+ * hot path). A snapshot read every 5 s catches what a push missed (a reconnect, a replica that started later).
  */
 @Injectable()
 export class CredentialPool implements OnModuleInit, OnModuleDestroy {
@@ -74,6 +77,7 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.state.subscribe(COOLDOWN_CHANNEL, (message) => this.heardCooldown(message));
     await this.refreshSnapshot();
     this.refresher = setInterval(() => void this.refreshSnapshot(), SNAPSHOT_REFRESH_MS);
     this.refresher.unref();
@@ -156,7 +160,23 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
     const seconds = Math.round((cooldown.until - Date.now()) / 1000);
     if (cooldown.disabled) this.logger.error({ msg: 'Google account disabled', credential: credential.label, class: cooldown.class, reason: cooldown.message, link: cooldown.link });
     else this.logger.warn({ msg: 'Google account cooling down', credential: credential.label, model: model ?? 'all', class: cooldown.class, seconds });
-    await this.state.hashSet(STATE_KEY, field, JSON.stringify(cooldown), STATE_TTL_MS);
+    const serialized = JSON.stringify(cooldown);
+    await Promise.all([this.state.hashSet(STATE_KEY, field, serialized, STATE_TTL_MS), this.state.publish(COOLDOWN_CHANNEL, JSON.stringify({ field, cooldown }))]);
+  }
+
+  /** A cooldown another replica (or this one, echoed) learned: merged like its own. */
+  private heardCooldown(message: string): void {
+    let pushed: { field?: unknown; cooldown?: Partial<Cooldown> };
+    try {
+      pushed = JSON.parse(message) as typeof pushed;
+    } catch {
+      return;
+    }
+    const { field, cooldown } = pushed;
+    if (typeof field !== 'string' || !cooldown || typeof cooldown.until !== 'number' || typeof cooldown.class !== 'string') return;
+    const existing = this.snapshot.get(field);
+    if (existing && existing.until >= cooldown.until && Boolean(existing.disabled) === Boolean(cooldown.disabled)) return;
+    this.snapshot.set(field, cooldown as Cooldown);
   }
 
   noteError(credential: GoogleCredential, errorClass: string): void {

@@ -10,6 +10,7 @@ export * from './http/json-structure';
 export * from './http/send-stall';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
+export * from './shared-state/lease-semaphore';
 export * from './shared-state/single-flight';
 export * from './shared-state/secret-box';
 export * from './shared-state/shared-state.module';

@@ -72,9 +72,9 @@ describe('bench smoke run', () => {
       expect(numeric.every(hasNumber)).toBe(true);
     }
     const variants = tableRows('Gateway variants');
-    expect(variants[0]).toEqual(['Scenario (OpenAI route)', 'Metric', 'gateway', '+ Redis limiter']);
+    expect(variants[0]).toEqual(['Scenario (OpenAI route)', 'Metric', 'gateway', 'limiter off (paired run)', '+ Redis limiter']);
     const verdicts = tableRows('Targets').slice(2);
-    expect(verdicts).toHaveLength(6); // latency, throughput (one concurrency in smoke), slow, stream, open streams, Redis
+    expect(verdicts).toHaveLength(7); // limiter latency, limiter throughput, throughput (one concurrency in smoke), slow, stream, open streams, Redis round trips
     for (const [, measured, met] of verdicts) {
       expect(measured).not.toBe('not measured');
       expect(['**met**', '**not met**', 'partly / not measured']).toContain(met);

@@ -1,41 +1,62 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MemorySharedState, RedisSharedState, sharedSingleFlight, type SharedState } from '@app/common';
-import { startRedis, type RedisServer } from '../../support/redis';
+import { startRedis, startRedisCluster, startRedisSentinel, stopStartedRedis, type RedisClusterSetup, type RedisSentinelSetup, type RedisServer } from '../../support/redis';
+
+jest.setTimeout(60_000);
 
 /** One contract, two adapters: the in-process one and Redis (a real redis-server). */
-type Factory = { name: string; create(): Promise<SharedState>; cleanup(): Promise<void> };
+type Factory = { name: string; create(keyPrefix: string): Promise<SharedState>; cleanup(): Promise<void> };
 
 let redis: RedisServer;
+let sentinel: RedisSentinelSetup;
+let cluster: RedisClusterSetup;
 const opened: SharedState[] = [];
 
 beforeAll(async () => {
-  redis = await startRedis();
-});
+  [redis, sentinel, cluster] = await Promise.all([startRedis(), startRedisSentinel(), startRedisCluster()]);
+}, 90_000);
 
 afterAll(async () => {
   await Promise.all(opened.map((state) => state.close()));
-  await redis.stop();
+  await redis?.stop();
+  await stopStartedRedis();
 });
+
+async function openRedisState(options: ConstructorParameters<typeof RedisSharedState>[0]): Promise<SharedState> {
+  const state = new RedisSharedState(options);
+  opened.push(state);
+  expect(await state.waitUntilReady(10_000)).toBe(true);
+  return state;
+}
+
+const uniquePrefix = () => `test:${Math.random().toString(36).slice(2)}:`;
 
 const factories: Factory[] = [
   { name: 'memory', create: async () => new MemorySharedState(), cleanup: async () => undefined },
   {
     name: 'redis',
-    create: async () => {
-      const state = new RedisSharedState({ url: redis.url, keyPrefix: `test:${Math.random().toString(36).slice(2)}:`, commandTimeoutMs: 500 });
-      await state.waitUntilReady(5_000);
-      opened.push(state);
-      return state;
-    },
+    create: (keyPrefix) => openRedisState({ url: redis.url, keyPrefix, commandTimeoutMs: 500 }),
+    cleanup: async () => undefined,
+  },
+  {
+    name: 'redis sentinel',
+    create: (keyPrefix) => openRedisState({ connection: { kind: 'sentinel', sentinels: sentinel.sentinels, name: sentinel.name, tls: false }, keyPrefix, commandTimeoutMs: 500 }),
+    cleanup: async () => undefined,
+  },
+  {
+    name: 'redis cluster',
+    create: (keyPrefix) => openRedisState({ connection: { kind: 'cluster', nodes: cluster.nodes, tls: false }, keyPrefix, commandTimeoutMs: 500 }),
     cleanup: async () => undefined,
   },
 ];
 
 describe.each(factories)('SharedState contract: $name', (factory) => {
   let state: SharedState;
+  let keyPrefix: string;
 
   beforeEach(async () => {
-    state = await factory.create();
+    keyPrefix = uniquePrefix();
+    state = await factory.create(keyPrefix);
   });
 
   it('stores values with a TTL and forgets them after it', async () => {
@@ -83,6 +104,18 @@ describe.each(factories)('SharedState contract: $name', (factory) => {
     expect(await state.tryLock('expiring', 'dead', 60)).toBe(true);
     await sleep(100);
     expect(await state.tryLock('expiring', 'alive', 1_000)).toBe(true);
+  });
+
+  it('delivers a published message to every subscriber, the publisher included', async () => {
+    const other = factory.name === 'memory' ? state : await factory.create(keyPrefix); // another replica of the same deployment
+    const heard: string[] = [];
+    state.subscribe('news', (message) => heard.push(`self:${message}`));
+    other.subscribe('news', (message) => heard.push(`other:${message}`));
+    await sleep(200); // SUBSCRIBE is asynchronous
+    await state.publish('news', 'hello');
+    const deadline = Date.now() + 2_000;
+    while (heard.length < 2 && Date.now() < deadline) await sleep(10);
+    expect(heard.sort()).toEqual(['other:hello', 'self:hello']);
   });
 
   it('computes a shared value once for concurrent callers', async () => {

@@ -186,8 +186,9 @@ describe('client keys with limits, the same on every replica', () => {
       told.reasoning += usage.completion_tokens_details?.reasoning_tokens ?? 0;
     }
     emulator.setDefaultBehaviour({ kind: 'text' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
     const today = new Date().toISOString().slice(0, 10);
+    // Replicas write usage every 5 s (never per request): wait for every replica's flush.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
     const response = await fetch(`${replicas[2].url}/admin/usage?key=usage&from=${today}&to=${today}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     expect(response.status).toBe(200);
     const { rows } = (await response.json()) as { rows: Array<Record<string, number | string>> };

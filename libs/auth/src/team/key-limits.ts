@@ -6,10 +6,12 @@ import {
 } from '@app/common';
 import { globMatcher } from './keys-file';
 import { RedisTeamStore } from './redis-team-store';
-import { MemoryTeamStore, type AdmitResult, type TeamStore, type UsageRow } from './team-store';
+import { MemoryTeamStore, USAGE_METRICS, type AdmitResult, type TeamStore, type UsageRow } from './team-store';
 
 const LEASE_TTL_MS = 60_000;
 const LEASE_REFRESH_MS = 20_000;
+/** Usage rows are summed in memory and written this often (and at shutdown): no Redis write per request. */
+export const USAGE_FLUSH_MS = 5_000;
 
 /** What one admitted request still has to report once Google answered (or did not). */
 export interface Admission {
@@ -50,6 +52,8 @@ export class KeyLimits implements OnModuleDestroy {
   private readonly redis?: RedisTeamStore;
   private readonly held = new Map<string, Set<string>>();
   private readonly timer: NodeJS.Timeout;
+  private readonly flushTimer: NodeJS.Timeout;
+  private pendingUsage = new Map<string, UsageRow>();
   private degraded = false;
   private readonly matchers = new WeakMap<ClientKeyPolicy, (model: string) => boolean>();
 
@@ -61,10 +65,25 @@ export class KeyLimits implements OnModuleDestroy {
     if (sharedState instanceof RedisSharedState) this.redis = new RedisTeamStore(sharedState.client);
     this.timer = setInterval(() => void this.refreshLeases(), LEASE_REFRESH_MS);
     this.timer.unref();
+    this.flushTimer = setInterval(() => void this.flushUsage(), USAGE_FLUSH_MS);
+    this.flushTimer.unref();
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.flushTimer);
+    await this.flushUsage();
+  }
+
+  /** Writes the usage summed since the last flush (one pipeline per key × model × day). */
+  async flushUsage(): Promise<void> {
+    if (this.pendingUsage.size === 0) return;
+    const rows = [...this.pendingUsage.values()];
+    this.pendingUsage = new Map();
+    const retentionMs = this.config.team.usageRetentionDays * 86_400_000;
+    for (const row of rows) {
+      await this.store((store) => store.settle({ ...row, day: row.date, chargeTokens: 0, retentionMs })).catch(() => undefined);
+    }
   }
 
   /** Checks the caller's key for `requestedModel`; throws 403/429 in the caller's dialect, or admits. */
@@ -101,11 +120,17 @@ export class KeyLimits implements OnModuleDestroy {
         if (lease) this.held.get(name)?.delete(lease);
         const usage = outcome.usage ?? { promptTokens: 0, completionTokens: 0, reasoningTokens: 0 };
         const day = utcDay(Date.now());
-        void this.store((store) => store.settle({
-          key: name, model: outcome.model, day, lease,
+        this.addUsage({
+          key: name, model: outcome.model, date: day,
           requests: outcome.sentToGoogle ? 1 : 0, errors: outcome.failed ? 1 : 0,
           promptTokens: usage.promptTokens, completionTokens: usage.completionTokens, reasoningTokens: usage.reasoningTokens,
-          chargeTokens: usage.promptTokens + usage.completionTokens,
+        });
+        // What a limit depends on is written at once: the freed lease, the tokens of a budgeted key.
+        const chargeTokens = policy?.tokensPerDay ? usage.promptTokens + usage.completionTokens : 0;
+        if (!lease && chargeTokens === 0) return;
+        void this.store((store) => store.settle({
+          key: name, model: outcome.model, day, lease, chargeTokens,
+          requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, reasoningTokens: 0,
           retentionMs: this.config.team.usageRetentionDays * 86_400_000,
         })).catch(() => undefined);
       },
@@ -115,6 +140,16 @@ export class KeyLimits implements OnModuleDestroy {
   /** Usage rows from `from` to `to` (UTC days, inclusive), aggregated over all replicas. */
   async usage(from: string, to: string, key?: string): Promise<UsageRow[]> {
     return this.store((store) => store.usage(daysBetween(from, to), key));
+  }
+
+  private addUsage(delta: UsageRow): void {
+    const id = `${delta.key}\t${delta.model}\t${delta.date}`;
+    const row = this.pendingUsage.get(id);
+    if (!row) {
+      this.pendingUsage.set(id, { ...delta });
+      return;
+    }
+    for (const metric of USAGE_METRICS) row[metric] += delta[metric];
   }
 
   private allows(policy: ClientKeyPolicy, model: string): boolean {

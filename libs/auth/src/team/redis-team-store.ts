@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@app/common';
 import { TeamStore, USAGE_METRICS, type AdmitInput, type AdmitResult, type AdmitVerdict, type SettleInput, type UsageRow } from './team-store';
 
 /**
@@ -46,7 +46,7 @@ const NAMES_KEY = 'usage:names';
 export class RedisTeamStore extends TeamStore {
   private readonly knownNames = new Set<string>();
 
-  constructor(private readonly client: Redis) {
+  constructor(private readonly client: RedisClient) {
     super();
     client.defineCommand('gatewayAdmitKey', { numberOfKeys: 3, lua: ADMIT_SCRIPT });
   }
@@ -75,10 +75,11 @@ export class RedisTeamStore extends TeamStore {
       pipeline.pexpire(`key:${tag}:tokens:${input.day}`, 2 * 86_400_000);
     }
     const usageKey = `usage:${tag}:${input.day}`;
-    for (const metric of USAGE_METRICS) if (input[metric] > 0) pipeline.hincrby(usageKey, `${input.model}\t${metric}`, input[metric]);
-    pipeline.pexpire(usageKey, input.retentionMs);
+    const counted = USAGE_METRICS.filter((metric) => input[metric] > 0);
+    for (const metric of counted) pipeline.hincrby(usageKey, `${input.model}\t${metric}`, input[metric]);
+    if (counted.length > 0) pipeline.pexpire(usageKey, input.retentionMs);
     await pipeline.exec();
-    if (!this.knownNames.has(input.key)) {
+    if (counted.length > 0 && !this.knownNames.has(input.key)) {
       // Once per key and process: the index the usage export walks (its own slot on a cluster).
       await this.client.sadd(NAMES_KEY, input.key);
       this.knownNames.add(input.key);

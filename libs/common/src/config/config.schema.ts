@@ -48,6 +48,16 @@ export const envSchema = z.object({
   MODEL_FALLBACKS: z.string().optional(),
   QUOTA_REFRESH_MS: integer(300_000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  /** Redis Sentinel: `host:port,host:port` of the sentinels; the master is REDIS_SENTINEL_NAME. */
+  REDIS_SENTINELS: z.string().regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'must be host:port[,host:port…]').optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  REDIS_SENTINEL_PASSWORD: z.string().optional(),
+  /** Redis Cluster: `host:port,host:port` of some of its masters (the rest are discovered). */
+  REDIS_CLUSTER_NODES: z.string().regex(/^\s*[^\s,:]+:\d+\s*(,\s*[^\s,:]+:\d+\s*)*$/, 'must be host:port[,host:port…]').optional(),
+  /** Password (and REDIS_USERNAME for ACLs) of the data nodes with REDIS_SENTINELS / REDIS_CLUSTER_NODES; REDIS_URL carries its own. */
+  REDIS_USERNAME: z.string().optional(),
+  REDIS_PASSWORD: z.string().optional(),
+  REDIS_TLS: bool(false),
   REDIS_KEY_PREFIX: z.string().default('gcli2api:'),
   REDIS_COMMAND_TIMEOUT_MS: integer(500, 1),
   REDIS_DEGRADED_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
@@ -85,6 +95,17 @@ export const envSchema = z.object({
 });
 
 export type RawEnv = z.infer<typeof envSchema>;
+
+export interface RedisHost {
+  host: string;
+  port: number;
+}
+
+/** Where Redis is: one server (REDIS_URL), a Sentinel-managed master, or a Redis Cluster. */
+export type RedisConnection =
+  | { kind: 'single'; url: string }
+  | { kind: 'sentinel'; sentinels: RedisHost[]; name: string; sentinelPassword?: string; username?: string; password?: string; tls: boolean }
+  | { kind: 'cluster'; nodes: RedisHost[]; username?: string; password?: string; tls: boolean };
 
 export interface ClientKey {
   name: string;
@@ -145,7 +166,7 @@ export interface GatewayConfig {
   };
   /** `aliases`: MODEL_ALIASES as written (parsed and checked against the catalog at startup). */
   models: { extra: string[]; aliases?: string };
-  redis?: { url: string; keyPrefix: string; commandTimeoutMs: number; degradedShare: number };
+  redis?: { connection: RedisConnection; keyPrefix: string; commandTimeoutMs: number; degradedShare: number };
   limiter: {
     /** Cluster-wide cap on in-flight upstream calls; 0 = no cap. */
     maxConcurrent: number;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ModelAliasError, ModelCatalog, parseModelAliases } from '@app/translation';
-import { envSchema, type ClientKey, type GatewayConfig } from './config.schema';
+import { envSchema, type ClientKey, type GatewayConfig, type RawEnv, type RedisConnection, type RedisHost } from './config.schema';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -29,14 +29,17 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const modelFallbacks = parsePairs(env.MODEL_FALLBACKS ?? '', 'MODEL_FALLBACKS', problems);
   const aliasProblem = modelAliasProblem(env.MODEL_ALIASES, env.EXTRA_MODELS);
   if (aliasProblem) problems.push(`MODEL_ALIASES: ${aliasProblem}`);
-  if (env.REDIS_URL?.trim() && keys.length === 0 && !env.CLIENT_KEYS_FILE?.trim() && !problems.some((problem) => problem.startsWith('GATEWAY_API_KEYS'))) {
+  const chosen = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'].filter((name) => Boolean(env[name]?.trim()));
+  if (chosen.length > 1) problems.push(`${chosen.join(', ')}: set only one of them (one Redis, a Sentinel-managed one, or a Redis Cluster)`);
+  if (chosen.length > 0 && keys.length === 0 && !env.CLIENT_KEYS_FILE?.trim() && !problems.some((problem) => problem.startsWith('GATEWAY_API_KEYS'))) {
     // Each replica would generate its own random key: through a load balancer one key works on a third of requests.
-    problems.push('GEMINI_AUTH_PASSWORD: set it (or GATEWAY_API_KEYS) when REDIS_URL is set; replicas cannot agree on a generated client key');
+    problems.push(`GEMINI_AUTH_PASSWORD: set it (or GATEWAY_API_KEYS) when ${chosen[0]} is set; replicas cannot agree on a generated client key`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const raw = parsed.data;
   const encryptionKey = encryptionKeyOf(raw.SHARED_STATE_ENCRYPTION_KEY, problems);
   if (problems.length > 0) throw new ConfigError(problems);
+  const redisConnection = redisConnectionOf(raw);
   // With a keys file, its keys authenticate: no random key is generated.
   const generated = keys.length === 0 && !raw.CLIENT_KEYS_FILE;
   return {
@@ -83,7 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       modelFallbacks,
       quotaRefreshMs: raw.QUOTA_REFRESH_MS,
     },
-    redis: raw.REDIS_URL ? { url: raw.REDIS_URL, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
+    redis: redisConnection ? { connection: redisConnection, keyPrefix: raw.REDIS_KEY_PREFIX, commandTimeoutMs: raw.REDIS_COMMAND_TIMEOUT_MS, degradedShare: raw.REDIS_DEGRADED_SHARE } : undefined,
     limiter: {
       maxConcurrent: raw.UPSTREAM_MAX_CONCURRENT,
       queueMax: raw.UPSTREAM_QUEUE_MAX,
@@ -176,4 +179,18 @@ function modelAliasProblem(setting: string | undefined, extraModels: string | un
     if (error instanceof ModelAliasError) return error.message;
     throw error;
   }
+}
+
+function hostList(text: string): RedisHost[] {
+  return text.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const colon = entry.lastIndexOf(':');
+    return { host: entry.slice(0, colon), port: Number(entry.slice(colon + 1)) };
+  });
+}
+
+function redisConnectionOf(raw: RawEnv): RedisConnection | undefined {
+  const credentials = { username: raw.REDIS_USERNAME, password: raw.REDIS_PASSWORD, tls: raw.REDIS_TLS };
+  if (raw.REDIS_SENTINELS) return { kind: 'sentinel', sentinels: hostList(raw.REDIS_SENTINELS), name: raw.REDIS_SENTINEL_NAME, sentinelPassword: raw.REDIS_SENTINEL_PASSWORD, ...credentials };
+  if (raw.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: hostList(raw.REDIS_CLUSTER_NODES), ...credentials };
+  return raw.REDIS_URL ? { kind: 'single', url: raw.REDIS_URL } : undefined;
 }

@@ -1,30 +1,23 @@
-import { Redis, type RedisOptions } from 'ioredis';
-import { MemorySharedState, SharedState, type SharedStateMode } from './shared-state';
+import type { RedisConnection } from '../config/config.schema';
+import { createRedisClient, type RedisClient } from './redis-connection';
+import { LeaseSemaphore, type LeaseSemaphoreOptions } from './lease-semaphore';
+import { LocalChannels, MemorySharedState, SharedState, type SharedStateMode } from './shared-state';
+
+export { redisClientOptions, createRedisClient, describeRedis, type RedisClient } from './redis-connection';
 
 const UNLOCK_SCRIPT = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const INCREMENT_SCRIPT = "local v = redis.call('incrby', KEYS[1], ARGV[1]) if v == tonumber(ARGV[1]) then redis.call('pexpire', KEYS[1], ARGV[2]) end return v";
 
 export interface RedisSharedStateOptions {
-  url: string;
+  /** One Redis by URL (shorthand for `{ kind: 'single', url }`), or `connection`. */
+  url?: string;
+  connection?: RedisConnection;
   keyPrefix: string;
   commandTimeoutMs: number;
   /** Told once per transition (healthy ⇄ degraded), never per failed command. */
   onTransition?(mode: SharedStateMode, reason?: string): void;
   /** Every command's outcome, for metrics. */
   onCommand?(durationMs: number, ok: boolean): void;
-}
-
-export function redisClientOptions(options: { keyPrefix?: string; commandTimeoutMs: number }): RedisOptions {
-  return {
-    keyPrefix: options.keyPrefix,
-    // Fail fast while disconnected: a command must not wait in a queue for a Redis that is gone.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    commandTimeout: options.commandTimeoutMs,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    lazyConnect: false,
-  };
 }
 
 /**
@@ -34,13 +27,21 @@ export function redisClientOptions(options: { keyPrefix?: string; commandTimeout
  * state from a previous outage is not trusted after Redis has been the source of truth.
  */
 export class RedisSharedState extends SharedState {
-  readonly client: Redis;
+  readonly client: RedisClient;
+  private readonly connection: RedisConnection;
   private fallback = new MemorySharedState(Date.now, 'degraded');
   private degraded = false;
+  /** A second connection, opened at the first subscribe (a subscribed connection runs no other command). */
+  private subscriber?: RedisClient;
+  private readonly localChannels = new LocalChannels();
+  private readonly semaphores: LeaseSemaphore[] = [];
 
   constructor(private readonly options: RedisSharedStateOptions) {
     super();
-    this.client = new Redis(options.url, redisClientOptions(options));
+    const connection = options.connection ?? (options.url ? { kind: 'single' as const, url: options.url } : undefined);
+    if (!connection) throw new Error('RedisSharedState needs a url or a connection');
+    this.connection = connection;
+    this.client = createRedisClient(connection, options);
     this.client.on('error', (error: Error) => this.markDegraded(error.message));
     this.client.on('close', () => this.markDegraded('connection closed'));
     this.client.on('ready', () => this.markHealthy());
@@ -109,9 +110,44 @@ export class RedisSharedState extends SharedState {
     return this.run(async () => { await this.client.eval(UNLOCK_SCRIPT, 1, key, owner); }, () => this.fallback.unlock(key, owner));
   }
 
+  async publish(channel: string, message: string): Promise<void> {
+    if (this.mode() !== 'redis') return this.localChannels.publish(channel, message); // only this replica hears it
+    try {
+      await this.client.publish(this.options.keyPrefix + channel, message);
+    } catch {
+      this.localChannels.publish(channel, message);
+    }
+  }
+
+  subscribe(channel: string, listener: (message: string) => void): void {
+    this.localChannels.subscribe(channel, listener);
+    this.subscriber ??= this.openSubscriber();
+    this.subscriber.subscribe(this.options.keyPrefix + channel).catch(() => undefined); // ioredis subscribes again after each reconnect
+  }
+
+  /** A cluster-wide semaphore on this Redis (see lease-semaphore.ts); its "freed" pushes come over this state's subscriber. */
+  leaseSemaphore(options: Omit<LeaseSemaphoreOptions, 'channel'> & { name: string }): LeaseSemaphore {
+    const channel = `semaphore:${options.name}:freed`;
+    const semaphore = new LeaseSemaphore(this.client, { ...options, channel: this.options.keyPrefix + channel });
+    this.subscribe(channel, (message) => semaphore.heardFreed(Number(message)));
+    this.semaphores.push(semaphore);
+    return semaphore;
+  }
+
   async close(): Promise<void> {
     this.client.removeAllListeners('close');
     this.client.disconnect();
+    this.subscriber?.disconnect();
+  }
+
+  private openSubscriber(): RedisClient {
+    const subscriber = createRedisClient(this.connection, { commandTimeoutMs: this.options.commandTimeoutMs, offlineQueue: true });
+    subscriber.on('error', () => undefined); // outages are reported once, by the main connection
+    const prefix = this.options.keyPrefix;
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel.startsWith(prefix)) this.localChannels.publish(channel.slice(prefix.length), message);
+    });
+    return subscriber;
   }
 
   private async run<T>(remote: () => Promise<T>, local: () => Promise<T>): Promise<T> {

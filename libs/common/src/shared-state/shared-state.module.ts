@@ -1,7 +1,7 @@
 import { Global, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { GATEWAY_CONFIG } from '../config/config.module';
 import type { GatewayConfig } from '../config/config.schema';
-import { RedisSharedState } from './redis-shared-state';
+import { RedisSharedState, describeRedis } from './redis-shared-state';
 import { MemorySharedState, SharedState } from './shared-state';
 
 /** Listeners for shared-state transitions and command timings (metrics plug in here). */
@@ -36,14 +36,15 @@ export class SharedStateEvents {
       useFactory: (config: GatewayConfig, events: SharedStateEvents): SharedState => {
         if (!config.redis) return new MemorySharedState();
         const logger = new Logger('shared-state');
+        const where = describeRedis(config.redis.connection);
         return new RedisSharedState({
-          url: config.redis.url,
+          connection: config.redis.connection,
           keyPrefix: config.redis.keyPrefix,
           commandTimeoutMs: config.redis.commandTimeoutMs,
           onTransition: (mode, reason) => {
             // Once per transition, never per command: a Redis outage must be loud but not noisy.
-            if (mode === 'degraded') logger.error({ msg: 'Redis unreachable: running degraded on local state (per-replica limiter share, local tokens)', reason });
-            else logger.log({ msg: 'Redis reachable again: shared state restored' });
+            if (mode === 'degraded') logger.error({ msg: 'Redis unreachable: running degraded on local state (per-replica limiter share, local tokens)', redis: where, reason });
+            else logger.log({ msg: 'Redis reachable again: shared state restored', redis: where });
             events.emitTransition(mode, reason);
           },
           onCommand: (durationMs, ok) => events.emitCommand(durationMs, ok),

@@ -21,7 +21,27 @@ export abstract class SharedState {
   abstract tryLock(key: string, owner: string, ttlMs: number): Promise<boolean>;
   /** Releases only if `owner` still holds it (a lock that expired and moved on is left alone). */
   abstract unlock(key: string, owner: string): Promise<void>;
+  /**
+   * Tells every replica (this one included) `message` on `channel`, at most once and only to
+   * replicas connected right now: a push that speeds things up, never the only copy of a fact.
+   */
+  abstract publish(channel: string, message: string): Promise<void>;
+  /** Listens on `channel` for the life of the state (re-subscribes after a reconnect). */
+  abstract subscribe(channel: string, listener: (message: string) => void): void;
   abstract close(): Promise<void>;
+}
+
+/** In-process pub/sub: what one replica hears from itself. */
+export class LocalChannels {
+  private readonly listeners = new Map<string, Array<(message: string) => void>>();
+
+  publish(channel: string, message: string): void {
+    for (const listener of this.listeners.get(channel) ?? []) queueMicrotask(() => listener(message));
+  }
+
+  subscribe(channel: string, listener: (message: string) => void): void {
+    this.listeners.set(channel, [...(this.listeners.get(channel) ?? []), listener]);
+  }
 }
 
 interface Entry {
@@ -32,6 +52,7 @@ interface Entry {
 /** In-process adapter, and the fallback the Redis adapter uses while Redis is unreachable. */
 export class MemorySharedState extends SharedState {
   private readonly entries = new Map<string, Entry>();
+  private readonly channels = new LocalChannels();
 
   constructor(private readonly now: () => number = Date.now, private readonly reportedMode: SharedStateMode = 'local') {
     super();
@@ -92,6 +113,14 @@ export class MemorySharedState extends SharedState {
 
   async unlock(key: string, owner: string): Promise<void> {
     if (this.live(key)?.value === owner) this.entries.delete(key);
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    this.channels.publish(channel, message);
+  }
+
+  subscribe(channel: string, listener: (message: string) => void): void {
+    this.channels.subscribe(channel, listener);
   }
 
   async close(): Promise<void> {

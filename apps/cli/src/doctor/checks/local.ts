@@ -132,7 +132,9 @@ export const redisCheck: Check = {
   id: 'redis',
   title: 'Redis (shared state)',
   async run(context: DoctorContext): Promise<Verdict> {
-    const url = context.settings.config.redis?.url;
+    // doctor pings a single Redis by URL; Sentinel and Cluster are judged from the gateway's own readiness.
+    const connection = context.settings.config.redis?.connection;
+    const url = connection?.kind === 'single' ? connection.url : undefined;
     const shared = readinessIndicators(context).sharedState as { status?: string; mode?: string; message?: string } | undefined;
     const gatewayMode = shared?.mode;
     if (!url && (!shared || gatewayMode === 'local')) return { status: 'SKIP', detail: 'no Redis configured: the gateway keeps its state in-process (fine for a single replica)' };
