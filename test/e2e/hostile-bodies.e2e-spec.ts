@@ -81,6 +81,14 @@ describe('a gateway limited to a 128 MB heap', () => {
     const gemini = await postBody(`${gateway.url}/v1beta/models/gemini-2.5-flash:generateContent`, geminiFlood(10_001), AUTH);
     expect(gemini.status).toBe(400);
     expect(JSON.parse(gemini.body)).toMatchObject({ error: { code: 400, status: 'INVALID_ARGUMENT' } });
+    const manyMessages = JSON.stringify({ model: 'gemini-2.5-flash', max_tokens: 10, messages: Array.from({ length: 10_001 }, () => ({ role: 'user', content: 'x' })) });
+    const anthropic = await postBody(`${gateway.url}/v1/messages`, manyMessages, AUTH);
+    expect(anthropic.status).toBe(400);
+    expect(JSON.parse(anthropic.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    const manyItems = JSON.stringify({ model: 'gemini-2.5-flash', input: Array.from({ length: 10_001 }, () => ({ role: 'user', content: 'x' })) });
+    const responses = await postBody(`${gateway.url}/v1/responses`, manyItems, AUTH);
+    expect(responses.status).toBe(400);
+    expect(JSON.parse(responses.body)).toMatchObject({ error: { param: 'input', code: 'array_above_max_length' } });
   }, 60_000);
 
   it('refuses JSON nested 5,000 deep with a 400 before anything recursive runs, in both dialects', async () => {

@@ -213,7 +213,7 @@ describe('geminicli2api doctor', () => {
 
   it('Redis down: the redis check fails with the URL masked', async () => {
     const port = await closedPort();
-    const report = await runDoctor(options(healthy, { env: { REDIS_URL: `redis://:redis-secret-password@127.0.0.1:${port}/0` } }));
+    const report = await runDoctor(options(healthy, { env: { REDIS_URL: `redis://:redis-secret-password@127.0.0.1:${port}/0`, GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY } }));
     const redis = byId(report, 'redis');
     expect(redis.status).toBe('FAIL');
     expect(redis.detail).toContain(`cannot reach redis://:***@127.0.0.1:${port}/0`);
@@ -232,10 +232,10 @@ describe('geminicli2api doctor', () => {
     let shared: GatewayHarness | undefined;
     try {
       shared = await startGateway({ emulator, credentials: credentialFor(HEALTHY_TOKEN, { label: 'alice' }), env: { REDIS_URL: redis.url } });
-      const report = await runDoctor(options(shared, { env: { REDIS_URL: redis.url } }));
+      const report = await runDoctor(options(shared, { env: { REDIS_URL: redis.url, GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY } }));
       expect(byId(report, 'redis')).toMatchObject({ status: 'PASS', detail: expect.stringMatching(/answered PONG.*gateway shared state: redis/) });
       // The same Redis seen from here while the gateway runs without it is a configuration smell.
-      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redis.url } }));
+      const local = await runDoctor(options(healthy, { env: { REDIS_URL: redis.url, GEMINI_AUTH_PASSWORD: TEST_CLIENT_KEY } }));
       expect(byId(local, 'redis')).toMatchObject({ status: 'WARN', detail: expect.stringContaining('gateway shared state: local') });
     } finally {
       await shared?.close();

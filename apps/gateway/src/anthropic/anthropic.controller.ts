@@ -1,4 +1,6 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
+import { checkChatRequestLimits } from '../shared/request-limits';
 import type { FastifyReply } from 'fastify';
 import { clientAbortSignal } from '../shared/client-abort';
 import { AnthropicMessagesService } from './messages.service';
@@ -10,11 +12,13 @@ import { AnthropicMessagesService } from './messages.service';
  */
 @Controller('v1/messages')
 export class AnthropicController {
-  constructor(private readonly messages: AnthropicMessagesService) {}
+  constructor(private readonly messages: AnthropicMessagesService, @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Post()
   @HttpCode(200)
   async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    // Anthropic's messages have the OpenAI shape as far as the limits go: messages[].content[].
+    checkChatRequestLimits(body, this.config.requestLimits);
     const prepared = this.messages.prepare(body);
     if (prepared.request.stream) {
       await this.messages.stream(prepared, reply);
@@ -26,6 +30,7 @@ export class AnthropicController {
   @Post('count_tokens')
   @HttpCode(200)
   countTokens(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    checkChatRequestLimits(body, this.config.requestLimits);
     return this.messages.countTokens(body, clientAbortSignal(reply));
   }
 }

@@ -1,6 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { NotFoundError } from '@app/common';
+import { GATEWAY_CONFIG, NotFoundError, type GatewayConfig } from '@app/common';
+import { checkResponsesRequestLimits } from '../shared/request-limits';
 import { clientAbortSignal } from '../shared/client-abort';
 import { ResponseStore } from './response-store';
 import { ResponsesService } from './responses.service';
@@ -8,11 +9,12 @@ import { ResponsesService } from './responses.service';
 /** The OpenAI Responses API: `POST /v1/responses`, `GET` and `DELETE /v1/responses/{id}` (stored responses). */
 @Controller('v1/responses')
 export class ResponsesController {
-  constructor(private readonly responses: ResponsesService, private readonly store: ResponseStore) {}
+  constructor(private readonly responses: ResponsesService, private readonly store: ResponseStore, @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
 
   @Post()
   @HttpCode(200)
   async create(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    checkResponsesRequestLimits(body, this.config.requestLimits);
     const signal = clientAbortSignal(reply);
     const prepared = await this.responses.prepare(body, signal);
     if (prepared.request.stream) {

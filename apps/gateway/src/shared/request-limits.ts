@@ -21,6 +21,19 @@ export function checkChatRequestLimits(body: unknown, limits: Limits): void {
   if (parts > limits.maxParts) throw tooMany('messages', parts, limits.maxParts, 'REQUEST_MAX_PARTS', 'content parts');
 }
 
+/** The Responses API: `input` items (a string input is one part), and the content parts inside them. */
+export function checkResponsesRequestLimits(body: unknown, limits: Limits): void {
+  const input = field(body, 'input');
+  if (!Array.isArray(input)) return;
+  if (input.length > limits.maxMessages) throw tooMany('input', input.length, limits.maxMessages, 'REQUEST_MAX_MESSAGES');
+  let parts = 0;
+  for (const item of input) {
+    const content = field(item, 'content');
+    parts += Array.isArray(content) ? content.length : 1;
+  }
+  if (parts > limits.maxParts) throw tooMany('input', parts, limits.maxParts, 'REQUEST_MAX_PARTS', 'content parts');
+}
+
 export function checkGeminiRequestLimits(body: unknown, limits: Limits): void {
   const nested = field(body, 'generateContentRequest');
   if (nested !== undefined) checkGeminiRequestLimits(nested, limits);
