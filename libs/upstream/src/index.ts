@@ -12,3 +12,7 @@ export * from './upstream-timer';
 export * from './upstream.service';
 export * from './upstream.module';
 export * from './limiter/upstream-limiter';
+export * from './backends/upstream-backend';
+export * from './backends/credential-rejected';
+export * from './backends/public-api-http';
+export { VertexTokens, vertexEndpointFor } from './backends/vertex-backend';
