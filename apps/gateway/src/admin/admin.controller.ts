@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type UsageRow } from '@app/auth';
+import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type AccountStatus, type UsageRow } from '@app/auth';
 import { AuthenticationError, GATEWAY_CONFIG, InvalidRequestError, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { UpstreamLimiter } from '@app/upstream';
@@ -31,8 +31,10 @@ export class AdminController {
     if (!this.verifier) throw new NotFoundError('The admin endpoint is disabled: set ADMIN_API_KEY to enable /admin/status.');
     if (!this.verifier.identify({ authorization, googApiKey, queryKey })) throw new AuthenticationError('The admin endpoint needs ADMIN_API_KEY (Authorization: Bearer <admin key>).');
     const limiter = this.limiter.stats();
+    const accounts = await this.pool.status();
     return {
-      accounts: await this.pool.status(),
+      accounts,
+      backends: backendSummary(accounts),
       limiter: { mode: limiter.mode, maxConcurrent: this.config.limiter.maxConcurrent, runningHere: limiter.running, queuedHere: limiter.queued },
       sharedState: { mode: this.state.mode() },
       replica: { draining: this.drain.isDraining, openStreams: this.drain.openStreams, inFlightRequests: this.drain.inFlightRequests },
@@ -76,4 +78,16 @@ function dateParam(value: unknown, name: string): string | undefined {
     throw new InvalidRequestError(`${name} must be a date as YYYY-MM-DD.`, { param: name });
   }
   return value;
+}
+
+/** Per backend (code_assist, gemini_api, vertex): how many credentials, and how many are active now. */
+function backendSummary(accounts: AccountStatus[]): Record<string, { credentials: number; active: number; priorities: number[] }> {
+  const summary: Record<string, { credentials: number; active: number; priorities: number[] }> = {};
+  for (const account of accounts) {
+    const entry = (summary[account.backend] ??= { credentials: 0, active: 0, priorities: [] });
+    entry.credentials += 1;
+    if (account.state === 'active') entry.active += 1;
+    if (!entry.priorities.includes(account.priority)) entry.priorities = [...entry.priorities, account.priority].sort((a, b) => a - b);
+  }
+  return summary;
 }
