@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
+import { instance as gaxiosDefaults } from 'gaxios';
 import { GoogleAuth, JWT } from 'google-auth-library';
 import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, TokenRefreshFailedError, fetchVia, type GatewayConfig } from '@app/common';
 import { oauthErrorOf, type GoogleCredential } from '@app/auth';
@@ -53,6 +54,7 @@ export class GoogleAuthVertexTokens extends VertexTokens {
       const jwt = new JWT({ email: account.clientEmail, key: account.privateKey, scopes: [CLOUD_PLATFORM_SCOPE], transporterOptions });
       client = { token: async () => (await jwt.getAccessToken()).token };
     } else {
+      useBuiltInFetchForMetadata();
       const ambient = new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE], clientOptions: { transporterOptions } });
       client = { token: () => ambient.getAccessToken() };
     }
@@ -78,4 +80,13 @@ export class GoogleAuthVertexTokens extends VertexTokens {
     const why = answer ? `HTTP ${answer.httpStatus}` : 'no answer';
     return new TokenRefreshFailedError(`Getting a Vertex AI access token for credential "${credential.label}" failed: ${why}. Check the key, the metadata server (GKE Workload Identity) and network access.`, error);
   }
+}
+
+/**
+ * The metadata server is reached by gcp-metadata through gaxios's shared instance, which would load
+ * node-fetch on first use; Node's own fetch does the job (and never sends the call through
+ * HTTPS_PROXY: the metadata server is link-local). Set once, only when nothing else chose a fetch.
+ */
+function useBuiltInFetchForMetadata(): void {
+  gaxiosDefaults.defaults.fetchImplementation ??= globalThis.fetch;
 }
