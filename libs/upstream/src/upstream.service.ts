@@ -74,9 +74,9 @@ export class UpstreamService {
   ) {
     this.selection = new AccountSelection(pool, Boolean(config.admin?.key));
     const hooks = {
-      onRefreshRetry: () => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' }),
+      onRefreshRetry: (credential: GoogleCredential) => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh', backend: backendNameOf(credential) }),
       onGoogleError: ({ payload, classified }: GoogleFailure, credential: GoogleCredential, call: { model?: string }) => {
-        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none' });
+        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none', backend: backendNameOf(credential) });
         this.logger.warn({ msg: 'Google answered an error', backend: backendNameOf(credential), status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
       },
     };
@@ -103,7 +103,7 @@ export class UpstreamService {
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
     const timer = startUpstreamTimer(this.metrics, input.model, 'streamGenerateContent');
     try {
-      const accepted = await this.callWithFailover({ kind: 'streamGenerateContent', model: input.model, request: input.request, signal: input.signal });
+      const accepted = await this.callWithFailover({ kind: 'streamGenerateContent', model: input.model, request: input.request, signal: input.signal }, timer);
       timer.firstByte();
       return this.unwrapStream(accepted, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
     } catch (error) {
@@ -120,7 +120,7 @@ export class UpstreamService {
     const timer = startUpstreamTimer(this.metrics, operation.model, operation.kind);
     let accepted: AcceptedCall | undefined;
     try {
-      accepted = await this.callWithFailover(operation);
+      accepted = await this.callWithFailover(operation, timer);
       timer.firstByte();
       const reply = await readJsonObject(accepted.response.body, operation.kind);
       timer.done('ok');
@@ -134,7 +134,7 @@ export class UpstreamService {
     }
   }
 
-  private async callWithFailover(operation: BackendOperation): Promise<AcceptedCall> {
+  private async callWithFailover(operation: BackendOperation, timer: UpstreamTimer): Promise<AcceptedCall> {
     const { model, signal } = operation;
     const { maxAttempts, retryBudgetMs, waitForResetMs, serverErrorCooldownMs } = this.config.pool;
     const started = Date.now();
@@ -158,6 +158,7 @@ export class UpstreamService {
       tried.add(credential.id);
       try {
         const backend = this.backends.for(credential);
+        timer.servedBy(backend.name);
         const response = await backend.send(credential, operation);
         this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'ok' });
         return { response, backend, release: selection.release };
@@ -175,7 +176,7 @@ export class UpstreamService {
         lastError = error;
         if (!decision.retry) throw error;
         if (attempt >= maxAttempts || Date.now() - started >= retryBudgetMs) throw this.selection.finalError(model, error);
-        this.metrics.upstreamRetries.inc({ reason: decision.reason });
+        this.metrics.upstreamRetries.inc({ reason: decision.reason, backend: backendNameOf(credential) });
         previous = { id: credential.id, label: credential.label, reason: decision.reason };
       }
     }

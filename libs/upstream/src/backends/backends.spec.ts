@@ -1,5 +1,5 @@
 import type { GatewayError } from '@app/common';
-import { googleError, upstreamRig } from '../__fixtures__/twins';
+import { counterValue, googleError, upstreamRig } from '../__fixtures__/twins';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
@@ -67,6 +67,11 @@ describe('backend port: priorities and models across backends', () => {
     await rig.service.generate({ model: 'gemini-2.5-pro', request });
     expect(rig.http.countFor('ca')).toBe(1);
     expect(rig.publicHttp.calls).toHaveLength(2);
+    // The backend label says who failed and who served.
+    expect(await counterValue(rig.metrics.upstreamErrors, { class: 'rate_limited', backend: 'code_assist' })).toBe(1);
+    expect(await counterValue(rig.metrics.upstreamRetries, { reason: 'rate_limited', backend: 'code_assist' })).toBe(1);
+    const served = (await rig.metrics.upstreamDuration.get()).values.filter((value) => value.metricName?.endsWith('_count') && value.labels.backend === 'gemini_api');
+    expect(served.reduce((sum, value) => sum + value.value, 0)).toBe(2);
   });
 
   it('priority 2 is not used while priority 1 is usable', async () => {

@@ -44,7 +44,7 @@ export class VertexBackend implements UpstreamBackend {
     let response = await call(token);
     if (response.status === 401) {
       await response.body.dump();
-      this.hooks.onRefreshRetry?.();
+      this.hooks.onRefreshRetry?.(credential);
       token = await this.tokens.accessToken(credential, { replacing: token });
       response = await call(token);
     }
