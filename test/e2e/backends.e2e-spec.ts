@@ -1,4 +1,7 @@
 import { createSign, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startEmulator, type GoogleEmulator } from '../support/emulator';
@@ -14,9 +17,9 @@ const SA_EMAIL = 'gateway@vx-project.iam.gserviceaccount.com';
 const WI_EMAIL = 'workload@adc-project.iam.gserviceaccount.com';
 
 /** Which model each backend serves in this gateway (the credentials' `models` globs route them). */
-const MODEL = { codeAssist: 'gemini-2.5-flash', apiKey: 'gemini-2.5-flash-lite', vertexSa: 'gemini-3-flash-preview', vertexAdc: 'gemini-3-pro-preview', shared: 'gemini-2.5-pro', badKey: 'gemini-2.5-flash-image-preview' };
+const MODEL = { codeAssist: 'gemini-2.5-flash', apiKey: 'gemini-2.5-flash-lite', vertexSa: 'gemini-3-flash-preview', vertexAdc: 'gemini-3-pro-preview', vertexKeyFile: 'gemini-3.1-pro-preview', shared: 'gemini-2.5-pro', badKey: 'gemini-2.5-flash-image-preview' };
 
-type Backend = 'code_assist' | 'gemini_api' | 'vertex_sa' | 'vertex_adc';
+type Backend = 'code_assist' | 'gemini_api' | 'vertex_sa' | 'vertex_adc' | 'vertex_key_file';
 
 function generationRecords(emulator: GoogleEmulator, model: string): EmulatorRequestRecord[] {
   return emulator.requests.filter((record) => ['generateContent', 'streamGenerateContent'].includes(record.method) && (record.path.includes(`/models/${model}:`) || (record.body as { model?: string } | undefined)?.model === model));
@@ -42,11 +45,11 @@ function expectWire(record: EmulatorRequestRecord, backend: Backend, model: stri
     expect(record.headers.authorization).toBeUndefined();
     return;
   }
-  const [project, location] = backend === 'vertex_sa' ? ['vx-project', 'us-central1'] : ['adc-project', 'global'];
+  const [project, location] = backend === 'vertex_adc' ? ['adc-project', 'global'] : ['vx-project', 'us-central1'];
   expect(record.path).toBe(`/v1/projects/${project}/locations/${location}/publishers/google/models/${model}:${method}`);
   expect(record.headers.authorization).toMatch(/^Bearer ya29\.c\.emu-/);
   expect(record.headers['x-goog-api-key']).toBeUndefined();
-  expect(record.accountRefreshToken).toBe(backend === 'vertex_sa' ? SA_EMAIL : WI_EMAIL);
+  expect(record.accountRefreshToken).toBe(backend === 'vertex_adc' ? WI_EMAIL : SA_EMAIL);
 }
 
 function signedAssertion(key: KeyObject, claims: Record<string, unknown>): string {
@@ -61,6 +64,7 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
   let openai: OpenAI;
   let genai: GoogleGenAI;
   let serviceAccountKey: KeyObject;
+  let keyDir: string;
   const savedEnv = { GCE_METADATA_HOST: process.env.GCE_METADATA_HOST, GCE_METADATA_IP: process.env.GCE_METADATA_IP, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS };
 
   beforeAll(async () => {
@@ -79,6 +83,9 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
       type: 'service_account', project_id: 'vx-project', private_key_id: 'k1', client_email: SA_EMAIL,
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: emulator.tokenUrl,
     };
+    // A key file as a Kubernetes Secret would mount it (the Helm chart's google.vertex.serviceAccountSecret).
+    keyDir = await mkdtemp(join(tmpdir(), 'gcli2api-vertex-key-'));
+    await writeFile(join(keyDir, 'key.json'), JSON.stringify(serviceAccount));
     gateway = await startGateway({
       emulator,
       credentials: [
@@ -86,6 +93,7 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
         { type: 'gemini_api_key', api_key: API_KEY, label: 'studio-1', priority: 2, models: [MODEL.apiKey, MODEL.shared] },
         { ...serviceAccount, vertex: { project: 'vx-project', location: 'us-central1' }, label: 'vertex-sa', priority: 2, models: [MODEL.vertexSa] },
         { type: 'vertex_adc', project: 'adc-project', location: 'global', label: 'vertex-adc', priority: 2, models: [MODEL.vertexAdc] },
+        { type: 'vertex_adc', project: 'vx-project', location: 'us-central1', key_file: join(keyDir, 'key.json'), label: 'vertex-key-file', priority: 2, models: [MODEL.vertexKeyFile] },
         { type: 'gemini_api_key', api_key: BAD_KEY, label: 'studio-bad', models: [MODEL.badKey] },
       ],
       env: { ADMIN_API_KEY: ADMIN_KEY, GEMINI_API_ENDPOINT: emulator.url, VERTEX_ENDPOINT: emulator.url },
@@ -97,13 +105,14 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
   afterAll(async () => {
     await gateway?.close();
     await emulator?.close();
+    if (keyDir) await rm(keyDir, { recursive: true, force: true });
     for (const [name, value] of Object.entries(savedEnv)) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
   });
 
-  const cases: Array<[Backend, string]> = [['code_assist', MODEL.codeAssist], ['gemini_api', MODEL.apiKey], ['vertex_sa', MODEL.vertexSa], ['vertex_adc', MODEL.vertexAdc]];
+  const cases: Array<[Backend, string]> = [['code_assist', MODEL.codeAssist], ['gemini_api', MODEL.apiKey], ['vertex_sa', MODEL.vertexSa], ['vertex_adc', MODEL.vertexAdc], ['vertex_key_file', MODEL.vertexKeyFile]];
 
   it.each(cases)('%s serves OpenAI chat, streamed and not, with its own wire format', async (backend, model) => {
     const before = generationRecords(emulator, model).length;
@@ -150,7 +159,7 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
       const response = await fetch(`${gateway.url}/admin/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
       const status = (await response.json()) as { accounts: Array<Record<string, unknown>>; backends: Record<string, unknown> };
       expect(status.accounts.find((account) => account.label === 'ca')).toMatchObject({ backend: 'code_assist', priority: 1, state: 'cooling_down' });
-      expect(status.backends).toMatchObject({ code_assist: { credentials: 1 }, gemini_api: { credentials: 2 }, vertex: { credentials: 2 } });
+      expect(status.backends).toMatchObject({ code_assist: { credentials: 1 }, gemini_api: { credentials: 2 }, vertex: { credentials: 3 } });
     } finally {
       emulator.setAccountBehaviour('rt-ca', undefined);
     }

@@ -8,7 +8,23 @@ export interface VertexTarget {
   project: string;
   location: string;
   /** A service-account key (its JSON as given); absent for `vertex_adc` (ambient identity). */
-  serviceAccount?: { clientEmail: string; privateKey: string; tokenUri?: string };
+  serviceAccount?: ServiceAccountKey;
+  /** `vertex_adc` with `key_file`: a service-account key file read at first use (e.g. mounted from a Kubernetes Secret). */
+  keyFile?: string;
+}
+
+export interface ServiceAccountKey {
+  clientEmail: string;
+  privateKey: string;
+  tokenUri?: string;
+}
+
+/** The parts of a Google service-account key file the gateway uses. */
+export function serviceAccountKeyOf(data: Record<string, unknown>, source: string): ServiceAccountKey {
+  const clientEmail = text(data.client_email);
+  const privateKey = text(data.private_key);
+  if (data.type !== 'service_account' || !clientEmail || !privateKey) throw new CredentialFormatError(`${source}: a service-account key needs "type":"service_account", "client_email" and "private_key"`);
+  return { clientEmail, privateKey, tokenUri: text(data.token_uri) };
 }
 
 /** The fields every credential item may carry besides its secret. */
@@ -55,11 +71,8 @@ export function vertexTargetOf(data: Record<string, unknown>, source: string): V
     throw new CredentialFormatError(`${source}: needs ${hint}`);
   }
   if (!/^[a-z0-9-]{1,63}$/.test(location)) throw new CredentialFormatError(`${source}: "location" must look like us-central1 or global`);
-  if (data.type === 'vertex_adc') return { project, location };
-  const clientEmail = text(data.client_email);
-  const privateKey = text(data.private_key);
-  if (!clientEmail || !privateKey) throw new CredentialFormatError(`${source}: the service-account key needs "client_email" and "private_key"`);
-  return { project, location, serviceAccount: { clientEmail, privateKey, tokenUri: text(data.token_uri) } };
+  if (data.type === 'vertex_adc') return { project, location, keyFile: text(data.key_file) };
+  return { project, location, serviceAccount: serviceAccountKeyOf(data, source) };
 }
 
 /** Stable, non-secret id from the secret part of a credential (same on every replica). */

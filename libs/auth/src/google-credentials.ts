@@ -58,7 +58,7 @@ export function parseCredential(value: unknown, source: string, fallbackLabel: s
   }
   if (data.type === 'vertex_adc' || (data.type === 'service_account' && data.vertex !== undefined)) {
     const vertex = vertexTargetOf(data, source);
-    const identity = vertex.serviceAccount?.clientEmail ?? 'adc';
+    const identity = vertex.serviceAccount?.clientEmail ?? vertex.keyFile ?? 'adc';
     return { ...common, id: hashId('vertex', `${identity}\0${vertex.project}\0${vertex.location}`), backend: 'vertex', vertex };
   }
   const refreshToken = text(data.refresh_token);

@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Dispatcher } from 'undici';
 import { instance as gaxiosDefaults } from 'gaxios';
 import { GoogleAuth, JWT } from 'google-auth-library';
 import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, TokenRefreshFailedError, fetchVia, type GatewayConfig } from '@app/common';
-import { oauthErrorOf, type GoogleCredential } from '@app/auth';
+import { CredentialFormatError, oauthErrorOf, serviceAccountKeyOf, type GoogleCredential, type ServiceAccountKey } from '@app/auth';
 import { CredentialRejectedError } from './credential-rejected';
 import { VertexTokens } from './vertex-backend';
 
@@ -36,7 +37,7 @@ export class GoogleAuthVertexTokens extends VertexTokens {
   async accessToken(credential: GoogleCredential, options: { replacing?: string } = {}): Promise<string> {
     if (options.replacing) this.clients.delete(credential.id);
     try {
-      const token = await this.clientFor(credential).token();
+      const token = await (await this.clientFor(credential)).token();
       if (!token) throw new Error('no access token in the answer');
       return token;
     } catch (error) {
@@ -44,10 +45,11 @@ export class GoogleAuthVertexTokens extends VertexTokens {
     }
   }
 
-  private clientFor(credential: GoogleCredential): TokenClient {
+  private async clientFor(credential: GoogleCredential): Promise<TokenClient> {
     const cached = this.clients.get(credential.id);
     if (cached) return cached;
-    const account = credential.vertex?.serviceAccount;
+    const keyFile = credential.vertex?.keyFile;
+    const account = credential.vertex?.serviceAccount ?? (keyFile ? await readKeyFile(keyFile, credential.label) : undefined);
     const transporterOptions = { timeout: this.config.upstream.oauthTimeoutMs, retry: false, fetchImplementation: this.redirectingFetch(account?.tokenUri) };
     let client: TokenClient;
     if (account) {
@@ -77,9 +79,24 @@ export class GoogleAuthVertexTokens extends VertexTokens {
     if (answer && (answer.error === 'invalid_grant' || answer.error === 'invalid_client' || answer.error === 'unauthorized_client')) {
       return new CredentialRejectedError(credential.label, 'vertex', answer.error, answer.description ?? 'The token endpoint refused the service account.');
     }
-    const why = answer ? `HTTP ${answer.httpStatus}` : 'no answer';
+    const code = (error as { code?: unknown } | null)?.code;
+    // Only what cannot name internal addresses reaches the client: a status, an error code, our own key-file message.
+    const why = answer ? `HTTP ${answer.httpStatus}` : error instanceof KeyFileError || error instanceof CredentialFormatError ? error.message : typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code) ? code : 'no answer';
     return new TokenRefreshFailedError(`Getting a Vertex AI access token for credential "${credential.label}" failed: ${why}. Check the key, the metadata server (GKE Workload Identity) and network access.`, error);
   }
+}
+
+class KeyFileError extends Error {}
+
+/** A mounted service-account key file (read at first use, so a rotated Secret is picked up after a 401). */
+async function readKeyFile(path: string, label: string): Promise<ServiceAccountKey> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new KeyFileError(`credential "${label}": cannot read its key_file ${path} (${(error as NodeJS.ErrnoException).code ?? 'not JSON'})`);
+  }
+  return serviceAccountKeyOf(typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {}, path);
 }
 
 /**
