@@ -6,6 +6,7 @@ import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
 import { startEmulator, type GoogleEmulator } from '../support/emulator';
 import type { EmulatorRequestRecord } from '../support/emulator/types';
+import { runDoctor } from '../../apps/cli/src';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../support/gateway-harness';
 
 jest.setTimeout(60_000);
@@ -65,6 +66,7 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
   let genai: GoogleGenAI;
   let serviceAccountKey: KeyObject;
   let keyDir: string;
+  let serviceAccountJson: Record<string, string>;
   const savedEnv = { GCE_METADATA_HOST: process.env.GCE_METADATA_HOST, GCE_METADATA_IP: process.env.GCE_METADATA_IP, GOOGLE_APPLICATION_CREDENTIALS: process.env.GOOGLE_APPLICATION_CREDENTIALS };
 
   beforeAll(async () => {
@@ -83,6 +85,7 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
       type: 'service_account', project_id: 'vx-project', private_key_id: 'k1', client_email: SA_EMAIL,
       private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), token_uri: emulator.tokenUrl,
     };
+    serviceAccountJson = serviceAccount;
     // A key file as a Kubernetes Secret would mount it (the Helm chart's google.vertex.serviceAccountSecret).
     keyDir = await mkdtemp(join(tmpdir(), 'gcli2api-vertex-key-'));
     await writeFile(join(keyDir, 'key.json'), JSON.stringify(serviceAccount));
@@ -232,5 +235,24 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
       expect(denied.status).toBe(403);
       expect(await denied.text()).toContain('IAM_PERMISSION_DENIED');
     });
+  });
+
+  it('doctor checks each credential through its own backend and names a refused key by label only', async () => {
+    const report = await runDoctor({
+      url: gateway.url, key: TEST_CLIENT_KEY, metricsUrl: gateway.metricsUrl, timeoutMs: 10_000, cwd: keyDir,
+      env: {
+        GEMINI_CLI_HOME: keyDir, GOOGLE_OAUTH_TOKEN_URL: emulator.tokenUrl, GEMINI_API_ENDPOINT: emulator.url, VERTEX_ENDPOINT: emulator.url,
+        GEMINI_CREDENTIALS: JSON.stringify([
+          { type: 'gemini_api_key', api_key: API_KEY, label: 'studio-1', models: [MODEL.apiKey] },
+          { type: 'gemini_api_key', api_key: BAD_KEY, label: 'studio-bad' },
+          { ...serviceAccountJson, vertex: { project: 'vx-project', location: 'us-central1' }, label: 'vertex-sa', models: [MODEL.vertexSa] },
+        ]),
+      },
+    });
+    const credentials = report.checks.find((check) => check.id === 'credentials');
+    expect(credentials).toMatchObject({ status: 'FAIL', cause: expect.stringContaining('"studio-bad"') });
+    expect((credentials?.data as { credentials: Array<{ label: string; state: string }> }).credentials.map(({ label, state }) => [label, state])).toEqual([['studio-1', 'valid'], ['studio-bad', 'rejected'], ['vertex-sa', 'valid']]);
+    const everything = JSON.stringify(report);
+    for (const secret of [API_KEY, BAD_KEY, 'PRIVATE KEY']) expect(everything).not.toContain(secret);
   });
 });

@@ -15,4 +15,6 @@ export * from './limiter/upstream-limiter';
 export * from './backends/upstream-backend';
 export * from './backends/credential-rejected';
 export * from './backends/public-api-http';
-export { VertexTokens, vertexEndpointFor } from './backends/vertex-backend';
+export { VertexBackend, VertexTokens, vertexEndpointFor } from './backends/vertex-backend';
+export { GeminiApiBackend } from './backends/gemini-api-backend';
+export { GoogleAuthVertexTokens } from './backends/google-auth-vertex-tokens';
