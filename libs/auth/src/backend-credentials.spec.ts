@@ -1,4 +1,7 @@
+import { MemorySharedState } from '@app/common';
+import { AccessTokenService, NotAnOAuthLoginError, systemClock } from './access-token.service';
 import { modelMatches } from './backend-credentials';
+import type { TokenEndpoint } from './token-endpoint';
 import { CredentialFormatError, parseCredential } from './google-credentials';
 
 describe('credential items of every backend', () => {
@@ -34,5 +37,14 @@ describe('credential items of every backend', () => {
     expect(modelMatches(['gemini-2.5-*'], 'gemini-2.5-pro')).toBe(true);
     expect(modelMatches(['gemini-2.5-*'], 'gemini-3-pro-preview')).toBe(false);
     expect(modelMatches(['gemini-2.5-flash'], 'gemini-2.5-flash-lite')).toBe(false);
+  });
+
+  it('never refreshes an API key as if it were a login (that would mark it revoked)', async () => {
+    const refresh = jest.fn();
+    const tokens = new AccessTokenService({ upstream: { tokenRefreshMarginMs: 60_000, oauthTimeoutMs: 1_000 } } as never, { refresh } as unknown as TokenEndpoint, systemClock, new MemorySharedState());
+    const key = parseCredential({ type: 'gemini_api_key', api_key: 'AIzaKEY', label: 'studio-1' }, 'x', 'x');
+    await expect(tokens.getAccessToken(key)).rejects.toBeInstanceOf(NotAnOAuthLoginError);
+    expect(refresh).not.toHaveBeenCalled();
+    expect(tokens.isRevoked(key.id)).toBe(false);
   });
 });
