@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { emulateDirective, startEmulator, type EmulatorRequestRecord, type GoogleEmulator } from '../../support/emulator';
+import { startEmulator, type EmulatorRequestRecord, type GoogleEmulator } from '../../support/emulator';
 import { TEST_CLIENT_KEY, credentialFor, startGateway, type GatewayHarness } from '../../support/gateway-harness';
 import { agentCliDir, installAgentCli, killRunningProcesses, runProcess, type ProcessResult } from '../../support/agent-cli';
 import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy';
