@@ -80,10 +80,20 @@ export function hashId(kind: string, secret: string): string {
   return createHash('sha256').update(`${kind}\0${secret}`).digest('hex').slice(0, 16);
 }
 
-/** `gemini-2.5-*` style globs; `*` matches any run of characters. */
+const compiledGlobs = new Map<string, RegExp>();
+
+/** `gemini-2.5-*` style globs; `*` matches any run of characters. Compiled once per glob (pick runs on every call). */
 export function modelMatches(globs: readonly string[] | undefined, model: string): boolean {
   if (!globs) return true;
-  return globs.some((glob) => new RegExp(`^${glob.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(model));
+  return globs.some((glob) => {
+    if (!glob.includes('*')) return glob === model;
+    let pattern = compiledGlobs.get(glob);
+    if (!pattern) {
+      pattern = new RegExp(`^${glob.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+      compiledGlobs.set(glob, pattern);
+    }
+    return pattern.test(model);
+  });
 }
 
 function text(value: unknown): string | undefined {
