@@ -3,6 +3,7 @@ import { GATEWAY_CONFIG, SharedState, type GatewayConfig } from '@app/common';
 import { AccessTokenService } from './access-token.service';
 import { CredentialStore } from './credential-store';
 import type { GoogleCredential } from './google-credentials';
+import { publicModelName } from '@app/translation';
 import { modelMatches } from './backend-credentials';
 
 /** Why an account is skipped, learned from Google's own signals (wire spec §3.3). */
@@ -110,7 +111,8 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
     const all = this.store.all;
     for (let offset = 0; offset < all.length; offset += 1) {
       const credential = all[(this.rotation + offset) % all.length];
-      if (!modelMatches(credential.models, model)) continue;
+      // `models` may name either id (Code Assist's `gemini-3-flash` or the public `gemini-3.5-flash`).
+      if (!modelMatches(credential.models, model) && !modelMatches(credential.models, publicModelName(model))) continue;
       const cooldown = this.blockingCooldown(credential, model, now);
       if (cooldown && !cooldown.soft) {
         blocked.push(cooldown);

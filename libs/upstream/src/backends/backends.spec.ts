@@ -55,6 +55,11 @@ describe('backend port: the Gemini API adapter', () => {
     await expect(rig.service.generate({ model: 'm', request })).rejects.toMatchObject({ httpStatus: 403 });
     expect(rig.pool.stateOf(rig.credentials[0])).toBe('active');
   });
+  it('asks the public API for the public model id (Code Assist calls Gemini 3.5 Flash gemini-3-flash)', async () => {
+    const rig = upstreamRig([{ ...studio, models: ['gemini-3.5-*'] }]);
+    await rig.service.generate({ model: 'gemini-3-flash', request });
+    expect(rig.publicHttp.calls[0].url).toBe('https://generativelanguage.test/v1beta/models/gemini-3.5-flash:generateContent');
+  });
 });
 
 describe('backend port: priorities and models across backends', () => {

@@ -2,7 +2,7 @@ import type { GoogleCredential } from '@app/auth';
 import type { GenerateContentResponse } from '@app/translation';
 import type { UpstreamResponse } from '../code-assist-http';
 import type { TokenRetryHooks } from '../token-retry';
-import { acceptedOrThrow, methodSuffix, publicBodyOf } from './public-api-call';
+import { acceptedOrThrow, methodSuffix, publicBodyOf, publicModelPath } from './public-api-call';
 import type { PublicApiHttp } from './public-api-http';
 import type { BackendOperation, UpstreamBackend } from './upstream-backend';
 
@@ -19,7 +19,7 @@ export class GeminiApiBackend implements UpstreamBackend {
   async send(credential: GoogleCredential, operation: BackendOperation): Promise<UpstreamResponse> {
     if (!credential.apiKey) throw new Error(`credential "${credential.label}" has no API key`);
     const response = await this.http.post({
-      url: `${this.endpoint}/v1beta/models/${encodeURIComponent(operation.model)}${methodSuffix(operation)}`,
+      url: `${this.endpoint}/v1beta/models/${publicModelPath(operation)}${methodSuffix(operation)}`,
       headers: { 'x-goog-api-key': credential.apiKey },
       body: publicBodyOf(operation),
       stream: operation.kind === 'streamGenerateContent',

@@ -1,4 +1,5 @@
 import type { BackendName, GoogleCredential } from '@app/auth';
+import { publicModelName } from '@app/translation';
 import type { UpstreamResponse } from '../code-assist-http';
 import type { TokenRetryHooks } from '../token-retry';
 import { MAX_ERROR_BODY_BYTES, errorFromGoogle, readBoundedText } from '../upstream-reply';
@@ -11,6 +12,11 @@ export function publicBodyOf(operation: BackendOperation): unknown {
   // The path names the model; the public API also accepts it in the body, but nothing is gained.
   const { model: _ignored, ...request } = operation.request as typeof operation.request & { model?: unknown };
   return request;
+}
+
+/** The model segment of a public API path: the public id (`gemini-3.5-flash`, not Code Assist's `gemini-3-flash`). */
+export function publicModelPath(operation: BackendOperation): string {
+  return encodeURIComponent(publicModelName(operation.model));
 }
 
 /** `:generateContent`, `:streamGenerateContent?alt=sse`, `:countTokens`. */

@@ -2,7 +2,7 @@ import type { GoogleCredential } from '@app/auth';
 import type { GenerateContentResponse } from '@app/translation';
 import type { UpstreamResponse } from '../code-assist-http';
 import type { TokenRetryHooks } from '../token-retry';
-import { acceptedOrThrow, methodSuffix, publicBodyOf } from './public-api-call';
+import { acceptedOrThrow, methodSuffix, publicBodyOf, publicModelPath } from './public-api-call';
 import type { PublicApiHttp } from './public-api-http';
 import type { BackendOperation, UpstreamBackend } from './upstream-backend';
 
@@ -31,7 +31,7 @@ export class VertexBackend implements UpstreamBackend {
     const target = credential.vertex;
     if (!target) throw new Error(`credential "${credential.label}" has no Vertex AI project`);
     const base = vertexEndpointFor(target.location, this.configuredEndpoint);
-    const path = `/v1/projects/${encodeURIComponent(target.project)}/locations/${encodeURIComponent(target.location)}/publishers/google/models/${encodeURIComponent(operation.model)}`;
+    const path = `/v1/projects/${encodeURIComponent(target.project)}/locations/${encodeURIComponent(target.location)}/publishers/google/models/${publicModelPath(operation)}`;
     const call = (token: string) => this.http.post({
       url: `${base}${path}${methodSuffix(operation)}`,
       headers: { authorization: `Bearer ${token}` },
