@@ -163,6 +163,10 @@ describe('backends: Code Assist, Gemini API keys and Vertex AI in one pool', () 
       const status = (await response.json()) as { accounts: Array<Record<string, unknown>>; backends: Record<string, unknown> };
       expect(status.accounts.find((account) => account.label === 'ca')).toMatchObject({ backend: 'code_assist', priority: 1, state: 'cooling_down' });
       expect(status.backends).toMatchObject({ code_assist: { credentials: 1 }, gemini_api: { credentials: 2 }, vertex: { credentials: 3 } });
+      // The upstream series say which backend failed and which served.
+      const metrics = await (await fetch(`${gateway.metricsUrl}/metrics`)).text();
+      expect(metrics).toMatch(new RegExp(`geminicli2api_upstream_retries_total\\{reason="rate_limited",backend="code_assist"\\} 1\\b`));
+      expect(metrics).toMatch(new RegExp(`geminicli2api_upstream_request_duration_seconds_count\\{model="${MODEL.shared}",method="generateContent",outcome="ok",backend="gemini_api"\\} 2\\b`));
     } finally {
       emulator.setAccountBehaviour('rt-ca', undefined);
     }
