@@ -15,6 +15,13 @@ export interface Clock {
 }
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** A credential that is not a Google login (an API key, a Vertex AI identity) was asked for an OAuth access token. */
+export class NotAnOAuthLoginError extends Error {
+  constructor(credential: GoogleCredential) {
+    super(`credential "${credential.label}" (${credential.backend}) is not a Google login and has no OAuth access token`);
+  }
+}
+
 const REVOKED_TTL_MS = 7 * 24 * 3_600_000;
 
 export type RefreshResult = 'success' | 'failure' | 'revoked';
@@ -54,6 +61,9 @@ export class AccessTokenService {
   }
 
   async getAccessToken(credential: GoogleCredential, options: { replacing?: string } = {}): Promise<string> {
+    // API keys and Vertex AI credentials have no refresh token: refreshing one would read as "revoked"
+    // and disable it. Only Code Assist logins come here (a caller that loops over every credential must skip the others).
+    if (credential.backend !== undefined && credential.backend !== 'code_assist') throw new NotAnOAuthLoginError(credential);
     const revoked = this.revoked.get(credential.id);
     if (revoked) throw revoked;
     const cached = this.cache.get(credential.id) ?? this.seed(credential);

@@ -3,10 +3,12 @@ import { GATEWAY_CONFIG, SharedState, type GatewayConfig } from '@app/common';
 import { AccessTokenService } from './access-token.service';
 import { CredentialStore } from './credential-store';
 import type { GoogleCredential } from './google-credentials';
+import { publicModelName } from '@app/translation';
+import { modelMatches } from './backend-credentials';
 
 /** Why an account is skipped, learned from Google's own signals (wire spec §3.3). */
 export type CooldownClass = 'rate_limited' | 'daily_quota' | 'capacity' | 'server' | 'auth' | 'permission';
-export type DisableClass = 'revoked' | 'validation_required' | 'ineligible';
+export type DisableClass = 'revoked' | 'validation_required' | 'ineligible' | 'rejected';
 
 export interface Cooldown {
   /** Epoch ms. */
@@ -36,6 +38,9 @@ export interface AccountStatus {
   lastErrorClass?: string;
   lastErrorAt?: string;
   weight: number;
+  /** The Google service it calls: code_assist, gemini_api or vertex. */
+  backend: string;
+  priority: number;
 }
 
 export type PickResult =
@@ -110,6 +115,8 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
     const all = this.store.all;
     for (let offset = 0; offset < all.length; offset += 1) {
       const credential = all[(this.rotation + offset) % all.length];
+      // `models` may name either id (Code Assist's `gemini-3-flash` or the public `gemini-3.5-flash`).
+      if (!modelMatches(credential.models, model) && !modelMatches(credential.models, publicModelName(model))) continue;
       const cooldown = this.blockingCooldown(credential, model, now);
       if (cooldown && !cooldown.soft) {
         blocked.push(cooldown);
@@ -118,7 +125,8 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
       if (tried.has(credential.id)) continue;
       const load = this.inFlight.get(credential.id) ?? 0;
       if (cap > 0 && load >= cap) continue;
-      const score = (load + 1) / credential.weight;
+      // Priority tiers first (lower serves first), then load for weight within a tier.
+      const score = priorityOf(credential) * PRIORITY_STEP + (load + 1) / credential.weight;
       if (cooldown) {
         if (score < fallbackScore) {
           fallback = credential;
@@ -217,6 +225,8 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
         lastErrorClass: last?.class,
         lastErrorAt: last ? new Date(last.at).toISOString() : undefined,
         weight: credential.weight,
+        backend: credential.backend ?? 'code_assist',
+        priority: priorityOf(credential),
       };
     });
   }
@@ -255,6 +265,13 @@ export class CredentialPool implements OnModuleInit, OnModuleDestroy {
     this.unflushedCounts.clear();
     for (const [id, count] of pending) await this.state.increment(countsKey(id), count, STATE_TTL_MS);
   }
+}
+
+/** Larger than any load score, so a lower priority always wins over a higher one. */
+const PRIORITY_STEP = 1e9;
+
+function priorityOf(credential: GoogleCredential): number {
+  return credential.priority ?? 1;
 }
 
 /** Requests per account per UTC day, summed over replicas (flushed every 5 s). */

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { GatewayConfig } from '@app/common';
 import { CREDENTIAL_SOURCES } from './credential-help';
+import { CredentialFormatError, apiKeyOf, hashId, routingFields, vertexTargetOf, type BackendName, type VertexTarget } from './backend-credentials';
 
 /** Gemini CLI's public installed-app client (docs/wire/oauth.md). */
 export const GEMINI_CLI_CLIENT_ID = '681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com';
@@ -24,9 +25,19 @@ export interface GoogleCredential {
   expiryMs?: number;
   projectId?: string;
   weight: number;
+  /** Which Google service it calls; absent: Code Assist (a user login). */
+  backend?: BackendName;
+  /** `gemini_api_key` items: the key (a secret: never logged, never in an error). */
+  apiKey?: string;
+  /** Vertex AI items: project, location and (for a service account) the key. */
+  vertex?: VertexTarget;
+  /** Lower serves first (default 1); see CredentialPool.pick. */
+  priority?: number;
+  /** Model globs it may serve; absent: every model. */
+  models?: string[];
 }
 
-export class CredentialFormatError extends Error {}
+export { CredentialFormatError };
 
 /**
  * Accepts both shapes our users have: Gemini CLI's `oauth_creds.json` (`access_token`,
@@ -38,18 +49,29 @@ export function parseCredential(value: unknown, source: string, fallbackLabel: s
     throw new CredentialFormatError(`${source}: expected a JSON object with a refresh_token`);
   }
   const data = value as Record<string, unknown>;
+  const routing = routingFields(data, source);
+  const label = routing.label ?? fallbackLabel;
+  const common = { label, source, weight: routing.weight, priority: routing.priority, models: routing.models, refreshToken: '', clientId: '', clientSecret: '' };
+  if (data.type === 'gemini_api_key') {
+    const apiKey = apiKeyOf(data, source);
+    return { ...common, id: hashId('gemini_api_key', apiKey), backend: 'gemini_api', apiKey };
+  }
+  if (data.type === 'vertex_adc' || (data.type === 'service_account' && data.vertex !== undefined)) {
+    const vertex = vertexTargetOf(data, source);
+    const identity = vertex.serviceAccount?.clientEmail ?? vertex.keyFile ?? 'adc';
+    return { ...common, id: hashId('vertex', `${identity}\0${vertex.project}\0${vertex.location}`), backend: 'vertex', vertex };
+  }
   const refreshToken = text(data.refresh_token);
   if (!refreshToken) {
     const hint = data.type === 'service_account'
-      ? ' (this is a service-account key; the gateway needs a user login: run `npx geminicli2api login` or use Gemini CLI\'s ~/.gemini/oauth_creds.json)'
+      ? ' (this is a service-account key: add "vertex":{"project":"…","location":"…"} to serve Vertex AI with it, or use a user login for Code Assist: `npx geminicli2api login`)'
       : '';
     throw new CredentialFormatError(`${source}: has no refresh_token${hint}`);
   }
   const accessToken = text(data.access_token) ?? text(data.token);
-  const weight = Number(data.weight ?? 1);
   return {
     id: credentialId(refreshToken),
-    label: text(data.label) ?? fallbackLabel,
+    label,
     source,
     refreshToken,
     clientId: text(data.client_id) ?? GEMINI_CLI_CLIENT_ID,
@@ -57,7 +79,9 @@ export function parseCredential(value: unknown, source: string, fallbackLabel: s
     accessToken,
     expiryMs: accessToken ? expiryOf(data) : undefined,
     projectId: text(data.project_id) ?? text(data.project) ?? text(data.quota_project_id),
-    weight: Number.isFinite(weight) && weight > 0 ? weight : 1,
+    weight: routing.weight,
+    priority: routing.priority,
+    models: routing.models,
   };
 }
 

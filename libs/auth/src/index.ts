@@ -1,6 +1,7 @@
 export * from './client-keys';
 export * from './client-key.guard';
 export * from './google-credentials';
+export { modelMatches, serviceAccountKeyOf, type BackendName, type ServiceAccountKey, type VertexTarget } from './backend-credentials';
 export * from './token-endpoint';
 export * from './access-token.service';
 export * from './credential-store';

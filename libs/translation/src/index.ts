@@ -3,6 +3,7 @@ export * from './gemini/types';
 export * from './gemini/native-defaults';
 export * from './gemini/pass-through-encoder';
 export * from './models/catalog';
+export { publicModelName } from './models/code-assist-names';
 export * from './models/aliases';
 export * from './models/thinking';
 export * from './code-assist/envelope';

@@ -63,6 +63,7 @@ const RULES: Readonly<Record<FailureClass, Rule>> = {
     cooldown: { class: 'validation_required', durationMs: DISABLED_MS, message: messageOf(error), link: error instanceof ValidationRequiredError ? error.validationUrl : undefined, disabled: true },
   }),
   ineligible: (error) => ({ retry: true, scope: 'account', cooldown: { class: 'ineligible', durationMs: DISABLED_MS, message: messageOf(error), disabled: true } }),
+  rejected: (error) => ({ retry: true, scope: 'account', cooldown: { class: 'rejected', durationMs: DISABLED_MS, message: messageOf(error), disabled: true } }),
   revoked: (error) => ({ retry: true, scope: 'account', cooldown: { class: 'revoked', durationMs: DISABLED_MS, message: messageOf(error), disabled: true } }),
   onboarding: (error) => ({ retry: true, scope: 'account', cooldown: { class: 'server', durationMs: AUTH_COOLDOWN_MS, message: messageOf(error) } }),
   timeout: elsewhere,

@@ -6,6 +6,7 @@ import { CredentialRevokedError } from '@app/auth';
 import { IneligibleTierError, OnboardingTimeoutError, ProjectRequiredError, ValidationRequiredError } from './onboarding-errors';
 import type { ErrorClass } from './google-errors';
 import { isAbort } from './code-assist-http';
+import { CredentialRejectedError } from './backends/credential-rejected';
 
 /**
  * The one vocabulary for "why did this upstream call fail". The same words label the
@@ -15,6 +16,8 @@ import { isAbort } from './code-assist-http';
 export type FailureClass =
   // What Google said about the account (the account or its project caused it):
   | 'rate_limited' | 'daily_quota' | 'capacity' | 'server' | 'auth' | 'permission' | 'validation_required' | 'revoked' | 'ineligible' | 'onboarding'
+  // Google refused the credential itself (an invalid API key, a service account without the permission):
+  | 'rejected'
   // What this request caused (another account would answer the same):
   | 'forbidden' | 'not_found' | 'invalid_request' | 'local'
   // The way there and back:
@@ -34,6 +37,7 @@ export function failureClassOfGoogleError(errorClass: ErrorClass): FailureClass 
 /** Reads any error thrown by an upstream attempt. Named classes only; no message or code strings. */
 export function classifyFailure(error: unknown): FailureClass {
   if (error instanceof UpstreamError) return error.errorClass && error.errorClass in BY_GOOGLE_CLASS ? BY_GOOGLE_CLASS[error.errorClass as ErrorClass] : 'other';
+  if (error instanceof CredentialRejectedError) return 'rejected';
   if (error instanceof ValidationRequiredError) return 'validation_required';
   if (error instanceof ProjectRequiredError || error instanceof IneligibleTierError) return 'ineligible';
   if (error instanceof CredentialRevokedError) return 'revoked';

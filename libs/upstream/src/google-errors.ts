@@ -139,9 +139,9 @@ function isAccountDenial(error: GoogleErrorPayload, errorInfo: { reason?: string
   const reason = errorInfo?.reason;
   if (reason && ACCOUNT_DENIAL_REASONS.has(reason)) return true;
   if (reason === 'IAM_PERMISSION_DENIED') {
-    // On the Code Assist project itself (the account's), not on a resource the request named.
+    // On the Code Assist or Vertex AI project itself (the account's), not on a resource the request named.
     const metadata = errorInfo?.metadata ?? {};
-    return String(metadata.permission ?? '').startsWith('cloudaicompanion.') || /^projects\/[^/]+$/.test(String(metadata.resource ?? ''));
+    return /^(cloudaicompanion|aiplatform)\./.test(String(metadata.permission ?? '')) || /^projects\/[^/]+$/.test(String(metadata.resource ?? ''));
   }
   return reason === undefined && ACCOUNT_DENIAL_WORDING.test(error.message);
 }

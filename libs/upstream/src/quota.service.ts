@@ -52,7 +52,7 @@ export class UpstreamQuota implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const intervalMs = this.config.team.quotaRefreshMs;
-    if (intervalMs <= 0 || this.credentials.all.length === 0) return;
+    if (intervalMs <= 0 || this.codeAssistAccounts().length === 0) return;
     this.timer = setInterval(() => void this.refresh(), intervalMs);
     this.timer.unref();
     // A first look soon after start, off the start-up path.
@@ -66,7 +66,7 @@ export class UpstreamQuota implements OnApplicationBootstrap, OnModuleDestroy {
   /** Fetches what is due (one replica per account and interval), then updates this replica's gauge. */
   async refresh(): Promise<void> {
     const intervalMs = this.config.team.quotaRefreshMs;
-    for (const credential of this.credentials.all) {
+    for (const credential of this.codeAssistAccounts()) {
       try {
         if (await this.state.tryLock(LOCK(credential.id), this.owner, Math.max(1_000, intervalMs - 500))) await this.fetch(credential);
       } catch (error) {
@@ -83,11 +83,16 @@ export class UpstreamQuota implements OnApplicationBootstrap, OnModuleDestroy {
   /** Every account's last known quota (from shared state). */
   async snapshot(): Promise<AccountQuota[]> {
     const quotas: AccountQuota[] = [];
-    for (const credential of this.credentials.all) {
+    for (const credential of this.codeAssistAccounts()) {
       const json = await this.state.get(KEY(credential.id)).catch(() => undefined);
       if (json) quotas.push(JSON.parse(json) as AccountQuota);
     }
     return quotas;
+  }
+
+  /** Only Code Assist logins have a retrieveUserQuota; API keys and Vertex report quota elsewhere. */
+  private codeAssistAccounts(): GoogleCredential[] {
+    return this.credentials.all.filter((credential) => credential.backend === undefined || credential.backend === 'code_assist');
   }
 
   private async fetch(credential: GoogleCredential): Promise<void> {

@@ -4,7 +4,7 @@ import { MAX_ERROR_BODY_BYTES, errorFromGoogle, readBoundedText, type GoogleFail
 
 export interface TokenRetryHooks {
   /** A 401 made us refresh the token and try once more. */
-  onRefreshRetry?(): void;
+  onRefreshRetry?(credential: GoogleCredential): void;
   /** Google answered an error (after the retry, if any). */
   onGoogleError?(failure: GoogleFailure, credential: GoogleCredential, call: Omit<UpstreamCall, 'accessToken'>): void;
 }
@@ -26,7 +26,7 @@ export class TokenRetry {
     let response = await this.http.call({ ...call, accessToken });
     if (response.status === 401) {
       await response.body.dump();
-      this.hooks.onRefreshRetry?.();
+      this.hooks.onRefreshRetry?.(credential);
       accessToken = await this.tokens.getAccessToken(credential, { replacing: accessToken });
       response = await this.http.call({ ...call, accessToken });
     }

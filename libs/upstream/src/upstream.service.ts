@@ -2,19 +2,21 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GATEWAY_CONFIG, GatewayMetrics, type GatewayConfig } from '@app/common';
 import { AccessTokenService, CredentialPool, type Cooldown, type GoogleCredential } from '@app/auth';
-import {
-  buildCountTokensEnvelope, buildGenerateEnvelope, unwrapGenerateResponse,
-  type CodeAssistGenerateResponse, type GeminiContent, type GenerateContentRequest, type GenerateContentResponse,
-} from '@app/translation';
+import type { GeminiContent, GenerateContentRequest, GenerateContentResponse } from '@app/translation';
 import { AccountSelection } from './account-selection';
-import { CodeAssistHttp, type UpstreamCall, type UpstreamResponse } from './code-assist-http';
+import { UpstreamBackends } from './backends/upstream-backends';
+import type { BackendOperation, UpstreamBackend } from './backends/upstream-backend';
+import { CodeAssistHttp, type UpstreamResponse } from './code-assist-http';
 import { assessFailure } from './failover';
 import { failureClassOfGoogleError, metricClassFor } from './failure-class';
 import { UpstreamLimiter } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
 import { readJsonEvents } from './sse-reader';
 import { TokenRetry } from './token-retry';
-import { readJsonObject } from './upstream-reply';
+import { readJsonObject, type GoogleFailure } from './upstream-reply';
+import { PublicApiHttp } from './backends/public-api-http';
+import { VertexTokens } from './backends/vertex-backend';
+import { backendNameOf } from './backends/upstream-backend';
 import { startUpstreamTimer, type UpstreamTimer } from './upstream-timer';
 
 export interface GenerateInput {
@@ -32,6 +34,8 @@ export interface CountTokensInput {
 
 interface AcceptedCall {
   response: UpstreamResponse;
+  /** The backend of the credential that served (its replies are unwrapped its way). */
+  backend: UpstreamBackend;
   /** Frees the account's in-flight count. */
   release(): void;
 }
@@ -40,13 +44,11 @@ interface Slot {
   release(): void;
 }
 
-/** Builds one attempt's call for the account picked (the envelope names the account's project). */
-type CallFor = (credential: GoogleCredential) => Promise<Omit<UpstreamCall, 'accessToken'>>;
-
 /**
  * Every call to Google goes through here, composed of small pieces:
- * limiter slot (UpstreamLimiter) → account (AccountSelection) → project (ProjectService) →
- * token with one refresh on 401 (TokenRetry) → HTTP (CodeAssistHttp), timed by UpstreamTimer.
+ * limiter slot (UpstreamLimiter) → credential (AccountSelection, priority tiers first) → its backend
+ * (UpstreamBackends: Code Assist = project + token with one refresh on 401 + HTTP; the Gemini API;
+ * Vertex AI), timed by UpstreamTimer.
  * Before Google accepted the call (the first byte) a failure is judged by `assessFailure`: it may
  * cool the account × model or the account for every replica, and the call moves on (another
  * account, or the same after a short wait for its reset), bounded in attempts and time. After the
@@ -57,35 +59,37 @@ type CallFor = (credential: GoogleCredential) => Promise<Omit<UpstreamCall, 'acc
 export class UpstreamService {
   private readonly logger = new Logger('upstream');
   private readonly selection: AccountSelection;
-  private readonly tokenRetry: TokenRetry;
+  private readonly backends: UpstreamBackends;
 
   constructor(
     http: CodeAssistHttp,
     private readonly pool: CredentialPool,
     tokens: AccessTokenService,
-    private readonly projects: ProjectService,
+    projects: ProjectService,
     private readonly limiter: UpstreamLimiter,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    publicHttp: PublicApiHttp,
+    vertexTokens: VertexTokens,
   ) {
     this.selection = new AccountSelection(pool, Boolean(config.admin?.key));
-    this.tokenRetry = new TokenRetry(http, tokens, {
-      onRefreshRetry: () => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh' }),
-      onGoogleError: ({ payload, classified }, credential, call) => {
-        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none' });
-        this.logger.warn({ msg: 'Code Assist answered an error', status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
+    const hooks = {
+      onRefreshRetry: (credential: GoogleCredential) => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh', backend: backendNameOf(credential) }),
+      onGoogleError: ({ payload, classified }: GoogleFailure, credential: GoogleCredential, call: { model?: string }) => {
+        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none', backend: backendNameOf(credential) });
+        this.logger.warn({ msg: 'Google answered an error', backend: backendNameOf(credential), status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
       },
-    });
+    };
+    this.backends = new UpstreamBackends({ codeAssist: new TokenRetry(http, tokens, hooks), projects, publicHttp, vertexTokens, config, hooks });
   }
 
   async generate(input: GenerateInput): Promise<GenerateContentResponse> {
-    const wrapper = await this.callForJson('generateContent', input.model, input.signal, (credential) => this.generateCall(credential, input, false));
-    return unwrapGenerateResponse(wrapper as CodeAssistGenerateResponse);
+    const { reply, backend } = await this.callForJson({ kind: 'generateContent', model: input.model, request: input.request, signal: input.signal });
+    return backend.unwrap(reply);
   }
 
   async countTokens(input: CountTokensInput): Promise<{ totalTokens: number }> {
-    const body = buildCountTokensEnvelope(input);
-    const reply = await this.callForJson('countTokens', input.model, input.signal, async () => ({ method: 'countTokens', body, model: input.model, signal: input.signal }));
+    const { reply } = await this.callForJson({ kind: 'countTokens', model: input.model, contents: input.contents, signal: input.signal });
     return { totalTokens: typeof reply.totalTokens === 'number' ? reply.totalTokens : 0 };
   }
 
@@ -99,7 +103,7 @@ export class UpstreamService {
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
     const timer = startUpstreamTimer(this.metrics, input.model, 'streamGenerateContent');
     try {
-      const accepted = await this.callWithFailover(input.model, input.signal, (credential) => this.generateCall(credential, input, true));
+      const accepted = await this.callWithFailover({ kind: 'streamGenerateContent', model: input.model, request: input.request, signal: input.signal }, timer);
       timer.firstByte();
       return this.unwrapStream(accepted, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
     } catch (error) {
@@ -111,16 +115,16 @@ export class UpstreamService {
   }
 
   /** A non-streamed call: slot, failover, then the reply as a JSON object (502 if it is not one). */
-  private async callForJson(method: string, model: string, signal: AbortSignal | undefined, callFor: CallFor): Promise<Record<string, unknown>> {
-    const slot = await this.limiter.acquire(signal);
-    const timer = startUpstreamTimer(this.metrics, model, method);
+  private async callForJson(operation: BackendOperation): Promise<{ reply: Record<string, unknown>; backend: UpstreamBackend }> {
+    const slot = await this.limiter.acquire(operation.signal);
+    const timer = startUpstreamTimer(this.metrics, operation.model, operation.kind);
     let accepted: AcceptedCall | undefined;
     try {
-      accepted = await this.callWithFailover(model, signal, callFor);
+      accepted = await this.callWithFailover(operation, timer);
       timer.firstByte();
-      const reply = await readJsonObject(accepted.response.body, method);
+      const reply = await readJsonObject(accepted.response.body, operation.kind);
       timer.done('ok');
-      return reply;
+      return { reply, backend: accepted.backend };
     } catch (error) {
       timer.done('error', error);
       throw error;
@@ -130,16 +134,8 @@ export class UpstreamService {
     }
   }
 
-  private async generateCall(credential: GoogleCredential, input: GenerateInput, stream: boolean): Promise<Omit<UpstreamCall, 'accessToken'>> {
-    const project = await this.projects.projectFor(credential, async (rpcMethod, body, options) => {
-      const response = await this.tokenRetry.send(credential, { method: rpcMethod, body, httpMethod: options?.httpMethod, signal: input.signal });
-      return readJsonObject(response.body, rpcMethod);
-    });
-    const body = buildGenerateEnvelope({ model: input.model, project, request: input.request });
-    return { method: stream ? 'streamGenerateContent' : 'generateContent', body, model: input.model, stream, signal: input.signal };
-  }
-
-  private async callWithFailover(model: string, signal: AbortSignal | undefined, callFor: CallFor): Promise<AcceptedCall> {
+  private async callWithFailover(operation: BackendOperation, timer: UpstreamTimer): Promise<AcceptedCall> {
+    const { model, signal } = operation;
     const { maxAttempts, retryBudgetMs, waitForResetMs, serverErrorCooldownMs } = this.config.pool;
     const started = Date.now();
     let tried = new Set<string>();
@@ -161,9 +157,11 @@ export class UpstreamService {
       }
       tried.add(credential.id);
       try {
-        const response = await this.tokenRetry.send(credential, await callFor(credential));
+        const backend = this.backends.for(credential);
+        timer.servedBy(backend.name);
+        const response = await backend.send(credential, operation);
         this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'ok' });
-        return { response, release: selection.release };
+        return { response, backend, release: selection.release };
       } catch (error) {
         selection.release();
         this.metrics.credentialRequests.inc({ credential: credential.label, outcome: 'error' });
@@ -178,7 +176,7 @@ export class UpstreamService {
         lastError = error;
         if (!decision.retry) throw error;
         if (attempt >= maxAttempts || Date.now() - started >= retryBudgetMs) throw this.selection.finalError(model, error);
-        this.metrics.upstreamRetries.inc({ reason: decision.reason });
+        this.metrics.upstreamRetries.inc({ reason: decision.reason, backend: backendNameOf(credential) });
         previous = { id: credential.id, label: credential.label, reason: decision.reason };
       }
     }
@@ -187,10 +185,10 @@ export class UpstreamService {
   private async *unwrapStream(accepted: AcceptedCall, slot: Slot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
     let failure: unknown;
     try {
-      for await (const wrapper of readJsonEvents<CodeAssistGenerateResponse>(accepted.response.body, {
-        onMalformed: () => this.logger.warn('dropped a malformed event from Code Assist'),
+      for await (const event of readJsonEvents<Record<string, unknown>>(accepted.response.body, {
+        onMalformed: () => this.logger.warn({ msg: 'dropped a malformed event from Google', backend: accepted.backend.name }),
       })) {
-        yield unwrapGenerateResponse(wrapper);
+        yield accepted.backend.unwrap(event);
       }
     } catch (error) {
       failure = error;

@@ -6,6 +6,7 @@ import { promtoolCheckRules } from '../../support/prometheus';
 import { API_PORT, CONTRACT_ENV_NAMES, DEFAULT_DRAIN_DELAY_MS, DEFAULT_DRAIN_TIMEOUT_MS, LIVENESS_PATH, METRICS_PORT, PLATFORM_ENV_NAMES, READINESS_PATH } from './helpers/contract';
 import { CHART_DIR, NAMESPACE, RELEASE, findObject, helm, render, renderError, type K8sObject } from './helpers/helm';
 import { renderNotes } from './helpers/notes';
+import { parseCredential } from '@app/auth';
 import { validateObject } from './helpers/validate';
 
 // Real processes (helm, nginx, promtool) can be slow on a loaded 2-core CI machine.
@@ -19,6 +20,7 @@ const SCENARIOS: Record<string, string[]> = {
   'bundled Redis': ['ci/bundled-redis-values.yaml'],
   'external Redis with TLS': ['ci/external-redis-tls-values.yaml'],
   'external Redis, password inline': ['ci/external-redis-inline-values.yaml'],
+  'Vertex AI (key Secret, Workload Identity)': ['ci/vertex-values.yaml'],
 };
 const FULLNAME = `${RELEASE}-geminicli2api`;
 
@@ -228,6 +230,35 @@ describe('Helm chart', () => {
     const files = (await readdir(join(CHART_DIR, 'files/dashboards'))).filter((file) => file.endsWith('.json'));
     expect(Object.keys(configMap.data).sort()).toEqual(files.sort());
     for (const file of files) expect(JSON.parse(configMap.data[file])).toEqual(JSON.parse(await readFile(join(CHART_DIR, 'files/dashboards', file), 'utf8')));
+  });
+
+  it('adds a Vertex AI credential next to the login files: key from a Secret, Workload Identity on the ServiceAccount', () => {
+    const objects = rendered['Vertex AI (key Secret, Workload Identity)'];
+    const account = findObject(objects, 'ServiceAccount') as K8sObject;
+    expect(account.metadata.annotations?.['iam.gke.io/gcp-service-account']).toBe('gateway@my-vertex-project.iam.gserviceaccount.com');
+    expect(configMapData(objects).GEMINI_CREDENTIALS_DIR).toBe('/var/run/secrets/geminicli2api/google');
+    expect(configMapData(objects).VERTEX_ENDPOINT).toBe('https://europe-west4-aiplatform.googleapis.com');
+    const item = (findObject(objects, 'ConfigMap', `${FULLNAME}-vertex-credential`) as unknown as { data: Record<string, string> }).data['vertex.json'];
+    // The gateway's own parser reads what the chart renders.
+    const credential = parseCredential(JSON.parse(item), 'vertex.json', 'vertex');
+    expect(credential).toMatchObject({ backend: 'vertex', label: 'vertex-sa', priority: 2, models: ['gemini-2.5-*'], vertex: { project: 'my-vertex-project', location: 'europe-west4', keyFile: '/var/run/secrets/geminicli2api/vertex-key/key.json' } });
+    const spec = deploymentOf(objects).spec.template.spec;
+    const volumes = spec.volumes as Array<{ name: string; projected?: { sources: Array<Record<string, { name: string }>> }; secret?: { secretName: string; items?: Array<{ key: string; path: string }> } }>;
+    const projected = volumes.find((volume) => volume.name === 'google-credentials')?.projected;
+    expect(projected?.sources).toEqual([{ secret: { name: `${FULLNAME}-google-credentials` } }, { configMap: { name: `${FULLNAME}-vertex-credential` } }]);
+    expect(volumes.find((volume) => volume.name === 'vertex-key')?.secret).toMatchObject({ secretName: 'vertex-sa-key', items: [{ key: 'sa.json', path: 'key.json' }] });
+    expect(gatewayOf(objects).volumeMounts).toEqual(expect.arrayContaining([{ name: 'vertex-key', mountPath: '/var/run/secrets/geminicli2api/vertex-key', readOnly: true }]));
+    // The key never lands in a ConfigMap.
+    expect(JSON.stringify(objects.filter((object) => object.kind === 'ConfigMap'))).not.toContain('PRIVATE KEY');
+  });
+
+  it('uses the pod\'s own identity for Vertex AI when no key Secret is given', () => {
+    const objects = render({ set: { 'google.vertex.project': 'wi-project', 'google.vertex.workloadIdentityServiceAccount': 'gw@wi-project.iam.gserviceaccount.com' } });
+    const item = JSON.parse((findObject(objects, 'ConfigMap', `${FULLNAME}-vertex-credential`) as unknown as { data: Record<string, string> }).data['vertex.json']) as Record<string, unknown>;
+    expect(item).toEqual({ type: 'vertex_adc', project: 'wi-project', location: 'us-central1', label: 'vertex', priority: 2 });
+    const volumes = deploymentOf(objects).spec.template.spec.volumes ?? [];
+    expect(volumes.map((volume) => volume.name)).not.toContain('vertex-key');
+    expect((findObject(objects, 'ServiceAccount') as K8sObject).metadata.annotations?.['iam.gke.io/gcp-service-account']).toBe('gw@wi-project.iam.gserviceaccount.com');
   });
 
   it('uses an existing Secret instead of creating one', () => {

@@ -19,7 +19,7 @@ import { SseWriter } from './sse-writer';
 import { randomHex, randomId, type AccountState } from './state';
 import type { EmulatorBehaviour } from './types';
 
-interface ValidEnvelope {
+export interface ValidEnvelope {
   model: string;
   project: string;
   request: Record<string, unknown>;
@@ -39,13 +39,15 @@ function validateEnvelope(context: RequestContext, account: AccountState): Valid
   const project = typeof envelope.project === 'string' ? envelope.project : '';
   if (!account.project || project !== account.project) return consumerInvalidError(project);
   const request = envelope.request;
-  if (!isRecord(request) || !Array.isArray(request.contents) || request.contents.length === 0) return invalidArgumentError();
-  const contentsProblem = checkContents(request.contents) ?? checkFunctionResponses(request.contents)
-    ?? checkThoughtSignatures(model, request.contents) ?? checkFunctionDeclarations(request.tools);
-  if (contentsProblem) return contentsProblem;
-  const toolsProblem = checkTools(request.tools, model);
-  if (toolsProblem) return toolsProblem;
-  return { model, project, request };
+  if (!isRecord(request)) return invalidArgumentError();
+  return checkRequest(model, request) ?? { model, project, request };
+}
+
+/** The generation request itself (the public API's body, Code Assist's `request`), checked like Google does. */
+export function checkRequest(model: string, request: Record<string, unknown>): EmulatorError | undefined {
+  if (!Array.isArray(request.contents) || request.contents.length === 0) return invalidArgumentError();
+  return checkContents(request.contents) ?? checkFunctionResponses(request.contents)
+    ?? checkThoughtSignatures(model, request.contents) ?? checkFunctionDeclarations(request.tools) ?? checkTools(request.tools, model);
 }
 
 /** Each content needs non-empty `parts`; roles are `user` or `model` (the real message for other roles). */
@@ -96,36 +98,54 @@ function generationInput(envelope: ValidEnvelope, userText: string): GenerationI
 export async function handleGeneration(context: RequestContext, account: AccountState, stream: boolean): Promise<void> {
   const envelope = validateEnvelope(context, account);
   if ('httpStatus' in envelope) return sendError(context, envelope, stream);
-  const selection = selectBehaviour(context, envelope.request, account);
-  if (!selection.ok) return sendError(context, selection.error, stream);
+  return answerGeneration(context, envelope, { account, stream });
+}
+
+/** How an answer is dressed: Code Assist wraps it (`{response, traceId}`, errors of streams in an array); the public APIs do not. */
+export interface AnswerOptions {
+  account?: AccountState;
+  stream: boolean;
+  /** Public APIs (Gemini API, Vertex AI): the bare GenerateContentResponse. */
+  bare?: boolean;
+  /** The error body of an `error` behaviour on this service (default: Code Assist's). */
+  errorFor?: (input: Parameters<typeof behaviourError>[0]) => EmulatorError;
+}
+
+/** Picks the behaviour and answers a checked generation request. */
+export async function answerGeneration(context: RequestContext, envelope: ValidEnvelope, options: AnswerOptions): Promise<void> {
+  const { stream } = options;
+  const wrapErrors = stream && !options.bare;
+  const selection = selectBehaviour(context, envelope.request, options.account);
+  if (!selection.ok) return sendError(context, selection.error, wrapErrors);
   const { behaviour } = selection;
   if (behaviour.kind === 'hang') return; // answered never; close() or the client ends it
   const firstByteDelay = behaviour.kind === 'text' ? (behaviour.firstByteDelayMs ?? 0) : 0;
   if (!(await sleep(context.state.latencyMs + firstByteDelay, context.signal))) return;
   if (behaviour.kind === 'error') {
-    const error = behaviourError({ ...behaviour, model: envelope.model, project: envelope.project });
-    return sendError(context, error, stream);
+    const error = (options.errorFor ?? behaviourError)({ ...behaviour, model: envelope.model, project: envelope.project });
+    return sendError(context, error, wrapErrors);
   }
   if (behaviour.kind === 'raw-reply') return sendRawReply(context, behaviour, stream);
   const input = generationInput(envelope, selection.userText);
   const meta: ResponseMeta = { model: envelope.model, responseId: randomId(15), createTime: new Date().toISOString() };
   const traceId = randomHex(8);
-  if (stream) return streamAnswer(context, behaviour, input, meta, traceId);
+  const dress = (event: unknown): unknown => (options.bare ? event : { response: event, traceId });
+  if (stream) return streamAnswer(context, behaviour, input, meta, dress);
   if (behaviour.kind === 'abort-stream') {
     context.request.socket.destroy();
     return;
   }
-  sendJson(context, 200, { response: fullResponse(planFor(behaviour, input), meta), traceId });
+  sendJson(context, 200, dress(fullResponse(planFor(behaviour, input), meta)));
 }
 
-async function streamAnswer(context: RequestContext, behaviour: ContentBehaviour, input: GenerationInput, meta: ResponseMeta, traceId: string): Promise<void> {
+async function streamAnswer(context: RequestContext, behaviour: ContentBehaviour, input: GenerationInput, meta: ResponseMeta, dress: (event: unknown) => unknown): Promise<void> {
   const writer = new SseWriter(context);
   const chunkDelay = behaviour.kind === 'text' ? (behaviour.chunkDelayMs ?? 0) : 0;
   const events = streamEvents(planFor(behaviour, input), meta);
   writer.start();
   for (const [index, event] of events.entries()) {
     if (index > 0 && !(await sleep(chunkDelay, context.signal))) return;
-    if (!(await writer.send({ response: event, traceId }))) return;
+    if (!(await writer.send(dress(event)))) return;
   }
   if (behaviour.kind === 'abort-stream') writer.destroy();
   else writer.end();

@@ -1,7 +1,8 @@
 /**
  * Google emulator for tests and benchmarks: Google OAuth (token, tokeninfo, authorize, userinfo,
- * revoke) and Code Assist `v1internal` on one loopback origin, faithful to
- * docs/wire/.
+ * revoke), Code Assist `v1internal`, the public Gemini API with API keys (`addApiKey`), Vertex AI
+ * with service-account JWT-bearer tokens (`addServiceAccount`) and a metadata server
+ * (`enableMetadataServer`), all on one loopback origin, faithful to docs/wire/.
  *
  * Behaviour of generation calls, in order of precedence:
  * 1. a prompt directive `[emulate:<json behaviour>]` in the last user text (for callers that cannot

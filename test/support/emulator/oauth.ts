@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { invalidClient, invalidGrantRevoked, invalidTokenInfo, oauthError, type OAuthError } from './error-bodies';
 import { bearerToken, parseForm, sendJson, sendText, sleep, type RequestContext } from './http-utils';
 import { OAUTH_SCOPES, randomId, type AccountState } from './state';
+import { JWT_BEARER_GRANT, handleJwtBearerGrant } from './service-accounts';
 
 function sendOAuthError(context: RequestContext, error: OAuthError): void {
   sendJson(context, error.httpStatus, error.body, { 'cache-control': 'no-cache, no-store, max-age=0, must-revalidate', pragma: 'no-cache' });
@@ -63,6 +64,8 @@ export async function handleToken(context: RequestContext): Promise<void> {
   if (!(await sleep(context.state.tokenDelayMs, context.signal))) return;
 
   if (context.request.method !== 'POST') return sendOAuthError(context, oauthError(405, 'invalid_request', 'Method not allowed.'));
+  // A service account's signed assertion names no client (service-accounts.ts).
+  if (grantType === JWT_BEARER_GRANT) return handleJwtBearerGrant(context, form);
   if (!form.client_id) return sendOAuthError(context, oauthError(400, 'invalid_request', 'Could not determine client ID from request.'));
   if (grantType === 'refresh_token') return handleRefreshGrant(context, form);
   if (grantType === 'authorization_code') return handleCodeGrant(context, form);

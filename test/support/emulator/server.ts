@@ -11,6 +11,8 @@ import { internalError, notFoundError } from './error-bodies';
 import { parseJson, readBody, sendError, sendJson, type RequestContext } from './http-utils';
 import { handleAuthorize, handleRevoke, handleToken, handleTokenInfo, handleUserInfo } from './oauth';
 import { EmulatorState } from './state';
+import { handlePublicApi, matchPublicPath } from './public-api';
+import { handleMetadata } from './service-accounts';
 import type {
   AuthorizationCodeOptions,
   EmulatorAccountOptions,
@@ -45,6 +47,9 @@ function routeFor(pathname: string): Route | undefined {
   if (oauth) return oauth;
   const codeAssist = matchCodeAssistPath(pathname);
   if (codeAssist) return { method: codeAssist.method, handle: (context) => handleCodeAssist(context, codeAssist) };
+  const publicApi = matchPublicPath(pathname);
+  if (publicApi) return { method: publicApi.method, handle: (context) => handlePublicApi(context, publicApi) };
+  if (pathname.startsWith('/computeMetadata/')) return { method: 'metadata', handle: handleMetadata };
   return undefined;
 }
 
@@ -170,6 +175,16 @@ class EmulatorServer implements GoogleEmulator {
   }
   accountProject(refreshToken: string): string | undefined {
     return this.state.requireAccount(refreshToken).project;
+  }
+  addApiKey(key: string): void {
+    this.state.apiKeys.add(key);
+  }
+  addServiceAccount(options: { clientEmail: string; publicKeyPem: string; projects: string[] }): void {
+    this.state.identities.set(options.clientEmail, { publicKeyPem: options.publicKeyPem, projects: new Set(options.projects) });
+  }
+  enableMetadataServer(options: { email: string; projects: string[] }): void {
+    this.state.identities.set(options.email, { projects: new Set(options.projects) });
+    this.state.metadataIdentity = options.email;
   }
 
   /** Stops listening, aborts pending work, destroys every socket (hung calls included) and waits for all of it. */

@@ -87,6 +87,14 @@ export class EmulatorState {
   defaultBehaviour: EmulatorBehaviour = { kind: 'text' };
   tokenDelayMs = 0;
   authorizeAccount?: string;
+  /** Gemini API keys the emulated AI Studio project knows. */
+  readonly apiKeys = new Set<string>();
+  /** Google identities for Vertex AI (service accounts, the metadata server's), by email: their public key and the projects they may call. */
+  readonly identities = new Map<string, { publicKeyPem?: string; projects: Set<string> }>();
+  /** Bearer tokens issued for Vertex AI (JWT-bearer grant, metadata server). */
+  readonly identityTokens = new Map<string, { email: string; expiresAtMs: number }>();
+  /** The identity the metadata server hands tokens for (GKE Workload Identity); unset: no metadata server. */
+  metadataIdentity?: string;
   private accountCount = 0;
   private operationCount = 0;
   private counterValues = EmulatorState.zeroCounters();
@@ -181,6 +189,20 @@ export class EmulatorState {
     const name = `operations/emu-${this.operationCount}-${randomHex(4)}`;
     this.operations.set(name, operation);
     return name;
+  }
+
+  issueIdentityToken(email: string): string {
+    const token = `ya29.c.emu-${randomId(24)}`;
+    this.identityTokens.set(token, { email, expiresAtMs: Date.now() + this.accessTokenTtlSeconds * 1000 });
+    return token;
+  }
+
+  /** The identity owning a valid, unexpired Vertex AI token, or undefined. */
+  identityForToken(token: string): { email: string; projects: Set<string> } | undefined {
+    const state = this.identityTokens.get(token);
+    if (!state || state.expiresAtMs <= Date.now()) return undefined;
+    const identity = this.identities.get(state.email);
+    return identity ? { email: state.email, projects: identity.projects } : undefined;
   }
 
   /** The account's own behaviour, else the next from the queue, else the default. */

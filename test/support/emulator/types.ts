@@ -167,4 +167,12 @@ export interface GoogleEmulator {
   accountProject(refreshToken: string): string | undefined;
   /** Behaviours still waiting in the queue. */
   pendingBehaviours(): number;
+
+  // ---- the public APIs (docs/wire/gemini-api-key.md, docs/wire/vertex.md) ----
+  /** A Gemini API key the emulator accepts on `/v1beta/models/{m}:{method}` (`x-goog-api-key` or `?key=`). */
+  addApiKey(key: string): void;
+  /** A service account: the JWT-bearer grant at `/token` checks its RS256 signature with this public key; Vertex AI calls are allowed in `projects`. */
+  addServiceAccount(options: { clientEmail: string; publicKeyPem: string; projects: string[] }): void;
+  /** Serves `/computeMetadata/v1/…` (GCE / GKE Workload Identity) with tokens for this identity, allowed in `projects`. */
+  enableMetadataServer(options: { email: string; projects: string[] }): void;
 }

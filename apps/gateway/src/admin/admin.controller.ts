@@ -1,6 +1,6 @@
 import { Controller, Get, Headers, Inject, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type UsageRow } from '@app/auth';
+import { ClientKeyVerifier, CredentialPool, KeyLimits, Public, USAGE_METRICS, utcDay, type AccountStatus, type UsageRow } from '@app/auth';
 import { AuthenticationError, GATEWAY_CONFIG, InvalidRequestError, NotFoundError, SharedState, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { UpstreamLimiter, UpstreamQuota } from '@app/upstream';
@@ -41,8 +41,10 @@ export class AdminController {
   async status(@Headers('authorization') authorization?: string) {
     this.authorize(authorization, '/admin/status');
     const limiter = this.limiter.stats();
+    const accounts = await this.pool.status();
     return {
-      accounts: await this.pool.status(),
+      accounts,
+      backends: backendSummary(accounts),
       quota: await this.quota.snapshot(),
       limiter: { mode: limiter.mode, maxConcurrent: this.config.limiter.maxConcurrent, runningHere: limiter.running, queuedHere: limiter.queued },
       sharedState: { mode: this.state.mode() },
@@ -86,4 +88,16 @@ function dateParam(value: unknown, name: string): string | undefined {
     throw new InvalidRequestError(`${name} must be a date as YYYY-MM-DD.`, { param: name });
   }
   return value;
+}
+
+/** Per backend (code_assist, gemini_api, vertex): how many credentials, and how many are active now. */
+function backendSummary(accounts: AccountStatus[]): Record<string, { credentials: number; active: number; priorities: number[] }> {
+  const summary: Record<string, { credentials: number; active: number; priorities: number[] }> = {};
+  for (const account of accounts) {
+    const entry = (summary[account.backend] ??= { credentials: 0, active: 0, priorities: [] });
+    entry.credentials += 1;
+    if (account.state === 'active') entry.active += 1;
+    if (!entry.priorities.includes(account.priority)) entry.priorities = [...entry.priorities, account.priority].sort((a, b) => a - b);
+  }
+  return summary;
 }

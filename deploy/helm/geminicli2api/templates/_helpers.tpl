@@ -96,6 +96,22 @@ app.kubernetes.io/component: redis
 {{- if or .Values.google.credentialsSecret .Values.google.credentialFiles }}true{{- end }}
 {{- end }}
 
+{{/* Whether GEMINI_CREDENTIALS_DIR is mounted: credential files and/or the chart's Vertex AI credential. */}}
+{{- define "geminicli2api.hasCredentialDir" -}}
+{{- if or (include "geminicli2api.hasCredentialFiles" .) .Values.google.vertex.project }}true{{- end }}
+{{- end }}
+
+{{- define "geminicli2api.vertexKeyDir" -}}/var/run/secrets/geminicli2api/vertex-key{{- end }}
+
+{{/* The Vertex AI credential item (no secret in it: a key, if any, is a file from its own Secret). */}}
+{{- define "geminicli2api.vertexCredential" -}}
+{{- $vertex := .Values.google.vertex -}}
+{{- $item := dict "type" "vertex_adc" "project" $vertex.project "location" $vertex.location "label" $vertex.label "priority" (int $vertex.priority) -}}
+{{- if $vertex.models }}{{- $_ := set $item "models" $vertex.models -}}{{- end }}
+{{- if $vertex.serviceAccountSecret.name }}{{- $_ := set $item "key_file" (printf "%s/key.json" (include "geminicli2api.vertexKeyDir" .)) -}}{{- end }}
+{{- toJson $item -}}
+{{- end }}
+
 {{/* Whether some Redis is configured (external URL, bundled, or possibly in the existing Secret). */}}
 {{- define "geminicli2api.redisMode" -}}
 {{- if and .Values.redis.url .Values.redis.bundled.enabled }}

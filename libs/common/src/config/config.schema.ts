@@ -22,6 +22,10 @@ export const envSchema = z.object({
   GOOGLE_CLOUD_PROJECT_ID: z.string().optional(),
   CODE_ASSIST_ENDPOINT: z.string().url().default('https://cloudcode-pa.googleapis.com'),
   CODE_ASSIST_API_VERSION: z.string().min(1).default('v1internal'),
+  /** The public Gemini API, for `gemini_api_key` credentials (tests point it at the emulator). */
+  GEMINI_API_ENDPOINT: z.string().url().default('https://generativelanguage.googleapis.com'),
+  /** Vertex AI; unset: https://{location}-aiplatform.googleapis.com (`global`: https://aiplatform.googleapis.com). */
+  VERTEX_ENDPOINT: z.string().url().optional(),
   GOOGLE_OAUTH_TOKEN_URL: z.string().url().default('https://oauth2.googleapis.com/token'),
   /** Google's consent page; only `geminicli2api login` opens it (tests point it at the emulator). */
   GOOGLE_OAUTH_AUTH_URL: z.string().url().default('https://accounts.google.com/o/oauth2/v2/auth'),
@@ -151,6 +155,9 @@ export interface GatewayConfig {
     project?: string;
     codeAssistEndpoint: string;
     codeAssistApiVersion: string;
+    geminiApiEndpoint: string;
+    /** Unset: derived from each credential's location. */
+    vertexEndpoint?: string;
     oauthTokenUrl: string;
     /** The consent page `geminicli2api login` opens. */
     oauthAuthUrl: string;

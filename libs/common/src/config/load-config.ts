@@ -56,6 +56,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       project: project || undefined,
       codeAssistEndpoint: raw.CODE_ASSIST_ENDPOINT.replace(/\/+$/, ''),
       codeAssistApiVersion: raw.CODE_ASSIST_API_VERSION,
+      geminiApiEndpoint: raw.GEMINI_API_ENDPOINT.replace(/\/+$/, ''),
+      vertexEndpoint: raw.VERTEX_ENDPOINT?.replace(/\/+$/, ''),
       oauthTokenUrl: raw.GOOGLE_OAUTH_TOKEN_URL,
       oauthAuthUrl: raw.GOOGLE_OAUTH_AUTH_URL,
     },

@@ -18,3 +18,13 @@ export const CODE_ASSIST_MODEL_NAMES: Readonly<Record<string, string>> = Object.
 export function codeAssistModelName(modelId: string): string {
   return Object.hasOwn(CODE_ASSIST_MODEL_NAMES, modelId) ? CODE_ASSIST_MODEL_NAMES[modelId] : modelId;
 }
+
+const PUBLIC_NAMES: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(Object.entries(CODE_ASSIST_MODEL_NAMES).map(([publicName, codeAssistName]) => [codeAssistName, publicName])));
+
+/**
+ * The public id of a model the gateway names the Code Assist way (the reverse of codeAssistModelName):
+ * the Gemini API and Vertex AI know `gemini-3.5-flash`, not Code Assist's `gemini-3-flash`.
+ */
+export function publicModelName(modelId: string): string {
+  return Object.hasOwn(PUBLIC_NAMES, modelId) ? PUBLIC_NAMES[modelId] : modelId;
+}

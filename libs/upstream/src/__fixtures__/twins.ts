@@ -11,6 +11,8 @@ import { CodeAssistHttp, encodeBody, type UpstreamBody, type UpstreamCall, type 
 import { ProjectService } from '../project.service';
 import type { UpstreamLimiter } from '../limiter/upstream-limiter';
 import { UpstreamService } from '../upstream.service';
+import { PublicApiHttp, type PublicApiCall } from '../backends/public-api-http';
+import { VertexTokens } from '../backends/vertex-backend';
 
 /** One scripted answer: a status and a body (a string, chunks, or chunks then a socket error). */
 export interface ScriptedReply {
@@ -70,6 +72,33 @@ export function googleError(code: number, status: string, message: string, detai
   return { status: code, body: { error: { code, status, message, details } } };
 }
 
+/** Gemini API / Vertex AI twin: `script(call)` decides each answer; every call is recorded (URL, headers, body). */
+export class PublicApiHttpTwin extends PublicApiHttp {
+  readonly calls: PublicApiCall[] = [];
+  script: (call: PublicApiCall) => ScriptedReply = (call) => {
+    if (call.url.includes(':countTokens')) return { status: 200, body: { totalTokens: 9 } };
+    const response = { candidates: [{ content: { role: 'model', parts: [{ text: 'public hello' }] }, finishReason: 'STOP' }] };
+    return call.stream ? { status: 200, chunks: [`data: ${JSON.stringify(response)}\r\n\r\n`] } : { status: 200, body: response };
+  };
+
+  async post(call: PublicApiCall): Promise<UpstreamResponse> {
+    encodeBody(call.body);
+    this.calls.push(call);
+    const reply = this.script(call);
+    return { status: reply.status, headers: {}, body: bodyOf(reply) };
+  }
+}
+
+/** Vertex token twin: `vertex-token-<label>-<n>`. */
+export class VertexTokensTwin extends VertexTokens {
+  issued = 0;
+
+  async accessToken(credential: GoogleCredential): Promise<string> {
+    this.issued += 1;
+    return `vertex-token-${credential.label}-${this.issued}`;
+  }
+}
+
 /** Limiter twin: every acquire gets a slot at once; counts what is held. */
 export class LimiterTwin {
   acquired = 0;
@@ -97,7 +126,7 @@ export function twinConfig(overrides: Partial<GatewayConfig['pool']> = {}): Gate
   return {
     pool: { maxConcurrentPerCredential: 0, maxAttempts: 3, retryBudgetMs: 5_000, waitForResetMs: 300, serverErrorCooldownMs: 2_000, ...overrides },
     upstream: { tokenRefreshMarginMs: 60_000, oauthTimeoutMs: 1_000, onboardingTimeoutMs: 1_000, onboardingPollIntervalMs: 10 },
-    google: { project: undefined },
+    google: { project: undefined, geminiApiEndpoint: 'https://generativelanguage.test' },
   } as unknown as GatewayConfig;
 }
 
@@ -109,22 +138,27 @@ export interface UpstreamRig {
   tokens: TokenEndpointTwin;
   metrics: GatewayMetrics;
   credentials: GoogleCredential[];
+  publicHttp: PublicApiHttpTwin;
 }
 
-/** The real UpstreamService over twins, with accounts labelled by `labels`. */
-export function upstreamRig(labels: string[] = ['a', 'b'], pool: Partial<GatewayConfig['pool']> = {}): UpstreamRig {
+/**
+ * The real UpstreamService over twins, with Code Assist accounts labelled by `labels`, or any
+ * credential item given as an object (`{type:'gemini_api_key', api_key, label, priority}`).
+ */
+export function upstreamRig(labels: Array<string | Record<string, unknown>> = ['a', 'b'], pool: Partial<GatewayConfig['pool']> = {}): UpstreamRig {
   Logger.overrideLogger(false);
   const config = twinConfig(pool);
   const state = new MemorySharedState();
-  const credentials = labels.map((label) => parseCredential({ refresh_token: `rt-${label}`, label }, 'twin', label));
+  const credentials = labels.map((item) => (typeof item === 'string' ? parseCredential({ refresh_token: `rt-${item}`, label: item }, 'twin', item) : parseCredential(item, 'twin', 'item')));
   const tokens = new TokenEndpointTwin();
   const tokenService = new AccessTokenService(config, tokens, systemClock, state);
   const credentialPool = new CredentialPool(new CredentialStore({ credentials, description: 'twin' }), state, tokenService, config);
   const http = new CodeAssistHttpTwin();
   const limiter = new LimiterTwin();
   const metrics = new GatewayMetrics();
-  const service = new UpstreamService(http, credentialPool, tokenService, new ProjectService(config, state), limiter as unknown as UpstreamLimiter, metrics, config);
-  return { service, http, pool: credentialPool, limiter, tokens, metrics, credentials };
+  const publicHttp = new PublicApiHttpTwin();
+  const service = new UpstreamService(http, credentialPool, tokenService, new ProjectService(config, state), limiter as unknown as UpstreamLimiter, metrics, config, publicHttp, new VertexTokensTwin());
+  return { service, http, pool: credentialPool, limiter, tokens, metrics, credentials, publicHttp };
 }
 
 /** Sum of a counter's values whose labels include `labels`. */

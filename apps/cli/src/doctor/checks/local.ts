@@ -15,8 +15,9 @@ import { doc } from '../docs';
 import { maskUrl } from '../redact';
 import type { Check, DoctorContext, Verdict } from '../types';
 import { readinessIndicators } from './gateway';
+import { checkBackendCredential } from './backend-credential';
 
-type CredentialState = 'valid' | 'revoked' | 'wrong-client' | 'error' | 'unreachable';
+type CredentialState = 'valid' | 'revoked' | 'wrong-client' | 'rejected' | 'error' | 'unreachable';
 
 interface CredentialReport {
   label: string;
@@ -64,8 +65,7 @@ export const credentialsCheck: Check = {
     }
     if (loaded.credentials.length === 0) return { status: 'SKIP', detail: 'no credentials available to doctor here (GEMINI_CREDENTIALS, GEMINI_CREDENTIALS_DIR, GOOGLE_APPLICATION_CREDENTIALS, ./oauth_creds.json, ~/.gemini)' };
     for (const credential of loaded.credentials) {
-      context.secrets.add(credential.refreshToken);
-      if (credential.accessToken) context.secrets.add(credential.accessToken);
+      for (const secret of [credential.refreshToken, credential.accessToken, credential.apiKey, credential.vertex?.serviceAccount?.privateKey]) if (secret) context.secrets.add(secret);
     }
     // The gateway's transport (proxies, timeouts) and token endpoint, with doctor's per-request timeout.
     const doctorConfig = { ...config, upstream: { ...config.upstream, oauthTimeoutMs: timeoutMs } };
@@ -73,12 +73,25 @@ export const credentialsCheck: Check = {
     let reports: CredentialReport[];
     try {
       const tokenEndpoint = new GoogleAuthTokenEndpoint(doctorConfig, dispatcher);
-      reports = await Promise.all(loaded.credentials.map((credential) => refreshOnce(credential, tokenEndpoint)));
+      reports = await Promise.all(loaded.credentials.map(async (credential) => (credential.backend === undefined || credential.backend === 'code_assist'
+        ? refreshOnce(credential, tokenEndpoint)
+        : { label: credential.label, source: credential.source, ...(await checkBackendCredential(credential, doctorConfig, dispatcher, timeoutMs)) })));
     } finally {
       await dispatcher.close().catch(() => undefined);
     }
     const data = { source: loaded.description, tokenUrl, credentials: reports };
     const summary = reports.map((report) => `${report.label}: ${report.detail}`).join('; ');
+    const rejected = reports.filter((report) => report.state === 'rejected');
+    if (rejected.length > 0) {
+      return {
+        status: 'FAIL',
+        detail: `${rejected.length}/${reports.length} refused (${loaded.description}): ${summary}`,
+        cause: `Google refused ${rejected.map((report) => `"${report.label}"`).join(', ')} itself (an API key that is not valid, a service account without the Vertex AI permission)`,
+        fix: 'replace the API key or grant the service account roles/aiplatform.user on the project, then restart (docs/backends.md)',
+        doc: doc('no-usable-credential'),
+        data,
+      };
+    }
     const broken = reports.filter((report) => report.state === 'revoked' || report.state === 'wrong-client');
     if (broken.length > 0) {
       return {
