@@ -382,6 +382,21 @@ describe('Helm chart', () => {
     expect(renderError({ set })).toMatch(message);
   });
 
+  it('mounts a client keys file from a Secret (not subPath, so edits reach the pods) and points CLIENT_KEYS_FILE at it', () => {
+    const objects = render({ set: { 'auth.keysFile.secretName': 'team-keys', 'auth.keysFile.key': 'keys.yaml' } });
+    const spec = deploymentOf(objects).spec.template.spec;
+    expect(envValue(gatewayOf(objects), 'CLIENT_KEYS_FILE')?.value).toBe('/var/run/secrets/geminicli2api/keys/keys.yaml');
+    expect(spec.volumes?.find((volume) => volume.name === 'client-keys')?.secret?.secretName).toBe('team-keys');
+    const mount = gatewayOf(objects).volumeMounts?.find((candidate) => candidate.name === 'client-keys');
+    expect(mount).toMatchObject({ mountPath: '/var/run/secrets/geminicli2api/keys', readOnly: true });
+    expect(mount?.subPath).toBeUndefined();
+  });
+
+  it('refuses Redis without a client key (each pod would make up its own), and accepts a keys file as the key', () => {
+    expect(renderError({ set: { 'redis.bundled.enabled': 'true' } })).toMatch(/With Redis \(several replicas\) set a client key/);
+    expect(render({ set: { 'redis.bundled.enabled': 'true', 'auth.keysFile.secretName': 'team-keys' } }).length).toBeGreaterThan(3);
+  });
+
   it('refuses a grace period shorter than the drain, and two Redis sources at once', () => {
     expect(renderError({ valuesFiles: [join(__dirname, 'helpers/values-short-grace.yaml')] })).toMatch(/terminationGracePeriodSeconds \(30\) must exceed .* = 35/);
     expect(renderError({ valuesFiles: [join(__dirname, 'helpers/values-two-redis.yaml')] })).toMatch(/mutually exclusive/);
