@@ -34,7 +34,7 @@ export const isGenerationMethod = (method: string): boolean => GENERATION_METHOD
 function quotaBuckets(context: RequestContext): unknown {
   const resetTime = new Date(Date.now() + 24 * 3600 * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return {
-    buckets: [...context.state.models].map((modelId) => ({ modelId, tokenType: 'REQUESTS', remainingFraction: 1, resetTime })),
+    buckets: [...context.state.models].map((modelId) => ({ modelId, tokenType: 'REQUESTS', remainingFraction: context.state.quotaFractions.get(modelId) ?? 1, resetTime })),
   };
 }
 

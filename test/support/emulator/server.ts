@@ -148,6 +148,10 @@ class EmulatorServer implements GoogleEmulator {
   setTokenDelayMs(ms: number): void {
     this.state.tokenDelayMs = Math.max(0, ms);
   }
+
+  setQuotaFraction(model: string, fraction: number): void {
+    this.state.quotaFractions.set(model, fraction);
+  }
   get requests(): EmulatorRequestRecord[] {
     return this.state.requests;
   }

@@ -82,6 +82,8 @@ export class EmulatorState {
   readonly authorizationCodes = new Map<string, AuthorizationCodeState>();
   readonly operations = new Map<string, OperationState>();
   readonly models = new Set<string>(DEFAULT_MODELS);
+  /** retrieveUserQuota's remainingFraction per model (1 when not set). */
+  readonly quotaFractions = new Map<string, number>();
   readonly requests: EmulatorRequestRecord[] = [];
   readonly queue: EmulatorBehaviour[] = [];
   defaultBehaviour: EmulatorBehaviour = { kind: 'text' };

@@ -144,6 +144,8 @@ export interface GoogleEmulator {
   enqueue(...behaviours: EmulatorBehaviour[]): void;
   /** Delay token endpoint answers (to widen race windows). */
   setTokenDelayMs(ms: number): void;
+  /** What retrieveUserQuota reports as remainingFraction for `model`. */
+  setQuotaFraction(model: string, fraction: number): void;
   /** Every request, in arrival order. The same array instance for the emulator's lifetime. */
   readonly requests: EmulatorRequestRecord[];
   counters(): EmulatorCounters;
