@@ -20,7 +20,7 @@ import { ResponseStore } from './responses/response-store';
 import { ResponsesController } from './responses/responses.controller';
 import { ResponsesService } from './responses/responses.service';
 import { RootController } from './root.controller';
-import { ModelCatalogService } from './shared/model-catalog.provider';
+import { ModelCatalogService } from './support/model-catalog.provider';
 
 /** Composition root: wires config, auth, upstream and the HTTP surfaces. */
 @Module({})

@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '@app/common';
-import { checkChatRequestLimits } from '../shared/request-limits';
+import { checkChatRequestLimits } from '../support/request-limits';
 import type { FastifyReply } from 'fastify';
-import { clientAbortSignal } from '../shared/client-abort';
+import { clientAbortSignal } from '../support/client-abort';
 import { AnthropicMessagesService } from './messages.service';
 
 /**

@@ -9,7 +9,7 @@ import {
 } from '@app/translation';
 import { UpstreamService } from '@app/upstream';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
+import { ModelCatalogService } from '../support/model-catalog.provider';
 
 export interface PreparedMessage {
   request: AnthropicMessagesRequest;

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_CONFIG, InvalidRequestError, ModelNotFoundError, NotFoundError, type GatewayConfig } from '@app/common';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
-import { clientAbortSignal } from '../shared/client-abort';
-import { checkGeminiRequestLimits } from '../shared/request-limits';
+import { ModelCatalogService } from '../support/model-catalog.provider';
+import { clientAbortSignal } from '../support/client-abort';
+import { checkGeminiRequestLimits } from '../support/request-limits';
 import { pageOf, toGeminiModel } from './gemini-models';
 import { parseCountTokensBody, parseGenerateContentBody } from './gemini-request.schema';
 import { GeminiService } from './gemini.service';

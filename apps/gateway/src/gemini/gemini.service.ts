@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { applyNativeDefaults, createGeminiPassThroughEncoder, type GenerateContentRequest, type GenerateContentResponse } from '@app/translation';
 import { UpstreamService } from '@app/upstream';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
+import { ModelCatalogService } from '../support/model-catalog.provider';
 
 export type NativeStreamFormat = 'sse' | 'json-array';
 

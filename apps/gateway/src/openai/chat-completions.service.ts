@@ -7,7 +7,7 @@ import {
   type ChatCompletion, type ChatCompletionRequest, type GenerateContentRequest, type ResolvedModel,
 } from '@app/translation';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
+import { ModelCatalogService } from '../support/model-catalog.provider';
 import { RemoteImageFetcher } from './remote-images';
 
 interface PreparedChat {

@@ -2,9 +2,9 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Res } from '@nest
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_CONFIG, ModelNotFoundError, type GatewayConfig } from '@app/common';
 import { toOpenAIModel, toOpenAIModelList } from '@app/translation';
-import { clientAbortSignal } from '../shared/client-abort';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
-import { checkChatRequestLimits } from '../shared/request-limits';
+import { clientAbortSignal } from '../support/client-abort';
+import { ModelCatalogService } from '../support/model-catalog.provider';
+import { checkChatRequestLimits } from '../support/request-limits';
 import { ChatCompletionsService } from './chat-completions.service';
 
 /** The OpenAI surface: `/v1/models`, `/v1/models/{id}`, `/v1/chat/completions`. */

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { GATEWAY_CONFIG, NotFoundError, type GatewayConfig } from '@app/common';
-import { checkResponsesRequestLimits } from '../shared/request-limits';
-import { clientAbortSignal } from '../shared/client-abort';
+import { checkResponsesRequestLimits } from '../support/request-limits';
+import { clientAbortSignal } from '../support/client-abort';
 import { ResponseStore } from './response-store';
 import { ResponsesService } from './responses.service';
 

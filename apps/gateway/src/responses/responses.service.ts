@@ -8,7 +8,7 @@ import {
 } from '@app/translation';
 import { GenerationPipeline } from '../pipeline/generation-pipeline';
 import { RemoteImageFetcher } from '../openai/remote-images';
-import { ModelCatalogService } from '../shared/model-catalog.provider';
+import { ModelCatalogService } from '../support/model-catalog.provider';
 import { ResponseStore, itemIds, newResponseId } from './response-store';
 
 /** Header naming the tools the gateway did not send to Google (e.g. `web_search` next to functions). */
