@@ -109,10 +109,11 @@ EMULATOR_PORT="$(free_port)"
 EMULATOR_PORT="$EMULATOR_PORT" node dist/test/support/emulator/main.js >"$WORKDIR/emulator.log" 2>&1 &
 EMULATOR_PID=$!
 deadline=$((SECONDS + 30))
-until grep -q '^GEMINI_CREDENTIALS=' "$WORKDIR/emulator.log" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
+until grep -qE '^(export )?GEMINI_CREDENTIALS=' "$WORKDIR/emulator.log" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
 # The emulator prints the gateway's settings; the credential is what `npm run login` would write.
-emulator_setting() { sed -n "s/^$1=//p" "$WORKDIR/emulator.log" | head -n 1; }
-CREDENTIALS_JSON="$(emulator_setting GEMINI_CREDENTIALS | sed -e "s/^'//" -e "s/'\$//")"
+# Lines are `export NAME='value'` (ready to paste): drop the export and the shell quotes.
+emulator_setting() { sed -nE "s/^(export )?$1=//p" "$WORKDIR/emulator.log" | head -n 1 | sed -e "s/^'//" -e "s/'\$//"; }
+CREDENTIALS_JSON="$(emulator_setting GEMINI_CREDENTIALS)"
 [ -n "$CREDENTIALS_JSON" ] || { cat "$WORKDIR/emulator.log" >&2; record "emulator started" FAIL; exit 1; }
 
 API_PORT="$(free_port)"

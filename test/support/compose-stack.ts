@@ -9,7 +9,7 @@
  * the one before is healthy. No bridge network exists here, so instead of compose's network the services
  * share one network namespace that has only loopback: a `pod` container run with
  * `--network none`, joined by the others (`--network container:`). Service names resolve through
- * a hosts file; the gateways, which all listen on 8888, get their own loopback address as HOST
+ * a hosts file; the gateways, which all listen on 8888, get their own loopback address as HOST and METRICS_HOST
  * (127.0.0.11-13) — the one setting that differs from compose. The Google emulator runs in the
  * same namespace. Prints PASS/FAIL lines; exits 1 when a check fails.
  */
@@ -66,7 +66,8 @@ function runArguments(name: string, service: ComposeService, hostAddress: string
     if (existsSync(path)) args.push('--env-file', path);
     else if (file.required !== false) throw new Error(`${name}: env_file ${file.path} is missing`);
   }
-  const environment = { ...service.environment, ...(hostAddress ? { HOST: hostAddress } : {}) };
+  // Both listeners (API and metrics) on the replica's own loopback address: in compose each has its own network.
+  const environment = { ...service.environment, ...(hostAddress ? { HOST: hostAddress, METRICS_HOST: hostAddress } : {}) };
   for (const [variable, value] of Object.entries(environment)) args.push('-e', `${variable}=${value ?? stackEnv[variable] ?? ''}`);
   for (const volume of service.volumes ?? []) {
     if (typeof volume === 'string') {
@@ -107,7 +108,7 @@ function burst(key: string, count: number, label: string): Map<string, number> {
   const since = docker(['logs', `${prefix}-nginx`], 30).split('\n').length;
   const client = spawnSync(DOCKER, ['run', '--rm', '--network', `container:${prefix}-pod`, '--read-only', '--cap-drop', 'ALL', '-v', `${join(projectDir, 'test/container')}:/check:ro`, 'geminicli2api:local',
     'node', '/check/http-check.mjs', 'burst', NGINX_URL, key, String(count)], { encoding: 'utf8', timeout: 120_000 });
-  report(`${label}: ${count} chat completions through nginx all 200`, client.status === 0, client.status === 0 ? '' : `${client.stderr}`.trim().slice(0, 300));
+  report(`${label}: ${count} chat completions through nginx all 200`, client.status === 0, client.status === 0 ? '' : `${client.stderr}`.split('\n').filter((line) => !line.startsWith('WARNING')).join(' ').trim().slice(0, 300));
   const used = new Map<string, number>();
   const logLines = spawnSync(DOCKER, ['logs', `${prefix}-nginx`], { encoding: 'utf8', timeout: 30_000 }).stdout.split('\n').slice(since);
   for (const line of logLines) {
@@ -131,7 +132,8 @@ async function main(): Promise<void> {
 
   docker(['run', '-d', '--name', `${prefix}-pod`, '--network', 'none', '--read-only', '-v', `${join(workDir, 'hosts')}:/etc/hosts:ro`, 'node:20-bookworm-slim', 'sleep', 'infinity']);
   docker(['run', '-d', '--name', `${prefix}-emulator`, '--network', `container:${prefix}-pod`, '--read-only', '--cap-drop', 'ALL', '-e', `EMULATOR_PORT=${EMULATOR_PORT}`,
-    '-v', `${join(projectDir, 'dist/test/support/emulator')}:/emulator:ro`, 'geminicli2api:local', 'node', '/emulator/main.js']);
+    // The emulator's folder and its siblings (it imports test/support helpers such as the cleanup registry).
+    '-v', `${join(projectDir, 'dist/test/support')}:/support:ro`, 'geminicli2api:local', 'node', '/support/emulator/main.js']);
   const composeEnvFile = join(workDir, 'compose.env');
   writeFileSync(composeEnvFile, `${readFileSync(envFile, 'utf8')}\nCODE_ASSIST_ENDPOINT=http://127.0.0.1:${EMULATOR_PORT}\nGOOGLE_OAUTH_TOKEN_URL=http://127.0.0.1:${EMULATOR_PORT}/token\n`);
 
