@@ -116,7 +116,7 @@ describe('metrics, request ids and logs', () => {
       body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'fail' }] }] }),
     });
     const lines = gateway.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.requestId === 'req-upstream-fail');
-    expect(lines.some((line) => line.msg === 'Code Assist answered an error')).toBe(true);
+    expect(lines.some((line) => line.msg === 'Google answered an error' && line.backend === 'code_assist')).toBe(true);
   });
 
   it('never lets a key, token or prompt reach the logs or the metrics', async () => {
