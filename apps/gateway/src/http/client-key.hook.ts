@@ -11,7 +11,7 @@ import { closeAfterReply } from './early-reply';
 const PUBLIC_ROUTES = new Set(['/', '/health', '/health/live', '/health/ready']);
 const isPublic = (route: string) => PUBLIC_ROUTES.has(route) || route.startsWith('/admin/');
 
-export const UNKNOWN_ROUTE_MESSAGE = 'Not found. This gateway serves /v1/chat/completions, /v1/models, /v1beta/models/{model}:generateContent, :streamGenerateContent and :countTokens.';
+export const UNKNOWN_ROUTE_MESSAGE = 'Not found. This gateway serves /v1/chat/completions, /v1/models, /v1/messages, /v1/responses, /v1beta/models/{model}:generateContent, :streamGenerateContent and :countTokens.';
 
 /**
  * Checks the client key in onRequest, before Fastify reads a byte of the body: an unauthenticated

@@ -234,8 +234,13 @@ function secondsUntil(at: number | undefined, now: number): number {
   return at === undefined ? 0 : Math.max(1, Math.ceil((at - now) / 1000));
 }
 
+let cachedDay = { number: -1, text: '' };
+
+/** `YYYY-MM-DD` of an instant, UTC (cached per day: it is asked on every request). */
 export function utcDay(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 10);
+  const number = Math.floor(epochMs / 86_400_000);
+  if (number !== cachedDay.number) cachedDay = { number, text: new Date(number * 86_400_000).toISOString().slice(0, 10) };
+  return cachedDay.text;
 }
 
 function secondsUntilUtcMidnight(now: number): number {
