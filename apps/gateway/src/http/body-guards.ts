@@ -15,9 +15,9 @@ import { closeAfterReply, hasUnreadBody } from './early-reply';
  *   recursive meets a 5,000-deep body and a 10 MB body cannot become millions of objects.
  */
 /**
- * A body that declares a small length is read as it is: it cannot cost more than this, the server's
- * whole-request timeout still bounds a slow one, and the stream, timer and budget bookkeeping below
- * cost more CPU than such a body (measured: about a quarter of a small request's gateway time).
+ * A body that declares at most this many bytes skips the budget and the guarding stream (it cannot
+ * cost more than its declared size, and the stream and budget bookkeeping cost more CPU than such a
+ * body: about 40 µs per request, measured); only its read timeout stays.
  */
 export const SMALL_BODY_BYTES = 64 * 1024;
 
@@ -28,7 +28,17 @@ export function installBodyGuards(fastify: FastifyInstance, config: GatewayConfi
   fastify.addHook('preParsing', async (request: FastifyRequest, reply: FastifyReply, payload: Readable): Promise<Readable> => {
     if (!hasUnreadBody(request)) return payload;
     const announced = Number(request.headers['content-length'] ?? 0) || 0;
-    if (announced > 0 && announced <= SMALL_BODY_BYTES && request.headers['transfer-encoding'] === undefined) return payload;
+    if (announced > 0 && announced <= SMALL_BODY_BYTES && request.headers['transfer-encoding'] === undefined) {
+      const timer = setTimeout(() => {
+        closeAfterReply(request, reply);
+        // Fastify's body reader answers an error event with its statusCode (408), in the caller's dialect.
+        payload.emit('error', Object.assign(new RequestTimeoutError(`The request body was not received within ${bodyTimeoutMs} ms (REQUEST_BODY_TIMEOUT_MS).`), { statusCode: 408 }));
+      }, bodyTimeoutMs);
+      const stop = () => clearTimeout(timer);
+      payload.once('end', stop);
+      payload.once('close', stop);
+      return payload;
+    }
     const reservation = await budget.reserve(reply, announced, bodyTimeoutMs);
     if (!reservation) {
       closeAfterReply(request, reply);
