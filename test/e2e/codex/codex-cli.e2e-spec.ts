@@ -22,7 +22,7 @@ describe(`Codex CLI ${CODEX_VERSION} through the Responses API`, () => {
   const generations = () => emulator.requests.filter((record) => record.method === 'streamGenerateContent' || record.method === 'generateContent');
 
   beforeAll(async () => {
-    bin = ensureCodex(600_000);
+    bin = await ensureCodex(600_000);
     root = mkdtempSync(join(tmpdir(), 'codex-e2e-'));
     emulator = await startEmulator();
     emulator.addAccount({ refreshToken: 'rt-codex' });
