@@ -8,6 +8,7 @@ export * from './sse/stream-responder';
 export * from './http/outbound-dispatcher';
 export * from './http/json-structure';
 export * from './http/send-stall';
+export * from './http/shared-ticker';
 export * from './shared-state/shared-state';
 export * from './shared-state/redis-shared-state';
 export * from './shared-state/lease-semaphore';

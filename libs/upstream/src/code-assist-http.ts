@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { GATEWAY_CONFIG, OUTBOUND_DISPATCHER, RequestEncodingError, UpstreamTimeoutError, UpstreamUnreachableError, type GatewayConfig } from '@app/common';
+import type { EventStreamBody } from './sse-reader';
 
 export const GEMINI_CLI_VERSION = '0.56.0';
 
@@ -17,12 +18,10 @@ export interface UpstreamCall {
 }
 
 /** What the gateway reads of a response body (undici's BodyReadable; an in-memory twin in unit tests). */
-export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array | string> {
+export interface UpstreamBody extends AsyncIterable<Buffer | Uint8Array | string>, EventStreamBody {
   text(): Promise<string>;
   /** Reads and discards the rest (keeps the connection reusable). */
   dump(): Promise<void>;
-  destroy(error?: Error): unknown;
-  readonly destroyed: boolean;
 }
 
 export interface UpstreamResponse {

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { RequestEncodingError, UpstreamBadResponseError, UpstreamError, UpstreamUnreachableError, type GatewayError } from '@app/common';
-import { counterValue, defaultReply, googleError, upstreamRig, type ScriptedReply, type UpstreamRig } from './__fixtures__/twins';
+import type { GenerateContentResponse } from '@app/translation';
+import { collectStream, counterValue, defaultReply, googleError, upstreamRig, type ScriptedReply, type UpstreamRig } from './__fixtures__/twins';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
@@ -114,7 +115,7 @@ describe('streams: failover before the first byte only', () => {
     rig.http.script = (account, method) => (account === 'a' && method === 'streamGenerateContent' ? rateLimited : defaultReply(method));
     const texts: string[] = [];
     for (let index = 0; index < 4; index += 1) {
-      for await (const event of await rig.service.stream({ model: 'm', request })) texts.push(String(event.candidates?.[0]?.content?.parts?.[0]?.text));
+      for (const event of await collectStream(await rig.service.stream({ model: 'm', request }))) texts.push(String(event.candidates?.[0]?.content?.parts?.[0]?.text));
     }
     expect(texts).toEqual(Array(4).fill('hello'));
     expect(rig.http.countFor('a', 'streamGenerateContent')).toBeLessThanOrEqual(1);
@@ -124,11 +125,9 @@ describe('streams: failover before the first byte only', () => {
   it('after the first byte a dropped connection ends the stream with an error and is not retried', async () => {
     const rig = upstreamRig(['a', 'b']);
     rig.http.script = (_account, method) => (method === 'streamGenerateContent' ? { status: 200, chunks: [chunk('partial')], failAfterChunks: true } : defaultReply(method));
-    const seen: string[] = [];
-    const failure = await (async () => {
-      for await (const event of await rig.service.stream({ model: 'm', request })) seen.push(String(event.candidates?.[0]?.content?.parts?.[0]?.text));
-    })().catch((caught: unknown) => caught);
-    expect(seen).toEqual(['partial']);
+    const chunks: GenerateContentResponse[] = [];
+    const failure = await collectStream(await rig.service.stream({ model: 'm', request }), chunks).catch((caught: unknown) => caught);
+    expect(chunks.map((event) => event.candidates?.[0]?.content?.parts?.[0]?.text)).toEqual(['partial']);
     expect(failure).toBeInstanceOf(UpstreamUnreachableError);
     expect(rig.http.calls.filter((call) => call.method === 'streamGenerateContent')).toHaveLength(1);
     expect(rig.limiter.held).toBe(0);

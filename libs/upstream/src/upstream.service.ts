@@ -11,7 +11,7 @@ import { assessFailure } from './failover';
 import { failureClassOfGoogleError, metricClassFor } from './failure-class';
 import { UpstreamLimiter } from './limiter/upstream-limiter';
 import { ProjectService } from './project.service';
-import { readJsonEvents } from './sse-reader';
+import { pumpJsonEvents, type JsonEventPump } from './sse-reader';
 import { TokenRetry } from './token-retry';
 import { readJsonObject, type GoogleFailure } from './upstream-reply';
 import { PublicApiHttp } from './backends/public-api-http';
@@ -37,10 +37,6 @@ interface AcceptedCall {
   /** The backend of the credential that served (its replies are unwrapped its way). */
   backend: UpstreamBackend;
   /** Frees the account's in-flight count. */
-  release(): void;
-}
-
-interface Slot {
   release(): void;
 }
 
@@ -95,9 +91,10 @@ export class UpstreamService {
 
   /**
    * Resolves once Google accepted the call (status 200), so errors before the first byte still get
-   * a proper status. The limiter slot is held until the stream ends, fails or the client leaves.
+   * a proper status. The limiter slot is held until the stream ends, fails, is cancelled or the
+   * client leaves. The answer is pushed (see UpstreamStream): nothing is read until `start`.
    */
-  async stream(input: GenerateInput): Promise<AsyncGenerator<GenerateContentResponse>> {
+  async stream(input: GenerateInput): Promise<UpstreamStream> {
     const slot = await this.limiter.acquire(input.signal);
     const releaseOnAbort = (): void => slot.release();
     input.signal?.addEventListener('abort', releaseOnAbort, { once: true });
@@ -105,7 +102,10 @@ export class UpstreamService {
     try {
       const accepted = await this.callWithFailover({ kind: 'streamGenerateContent', model: input.model, request: input.request, signal: input.signal }, timer);
       timer.firstByte();
-      return this.unwrapStream(accepted, slot, timer, () => input.signal?.removeEventListener('abort', releaseOnAbort));
+      return new AcceptedStream(accepted, () => {
+        slot.release();
+        input.signal?.removeEventListener('abort', releaseOnAbort);
+      }, timer, this.logger);
     } catch (error) {
       timer.done('error', error);
       slot.release();
@@ -181,25 +181,78 @@ export class UpstreamService {
       }
     }
   }
+}
 
-  private async *unwrapStream(accepted: AcceptedCall, slot: Slot, timer: UpstreamTimer, cleanup: () => void): AsyncGenerator<GenerateContentResponse> {
-    let failure: unknown;
-    try {
-      for await (const event of readJsonEvents<Record<string, unknown>>(accepted.response.body, {
-        onMalformed: () => this.logger.warn({ msg: 'dropped a malformed event from Google', backend: accepted.backend.name }),
-      })) {
-        yield accepted.backend.unwrap(event);
-      }
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      timer.done(failure === undefined ? 'ok' : 'error', failure);
-      // Leaving early (client gone, error) must release the socket, not leave it half-read.
-      if (!accepted.response.body.destroyed) accepted.response.body.destroy();
-      accepted.release();
-      slot.release();
-      cleanup();
-    }
+/** Where an upstream stream hands its chunks. Exactly one of `end` or `error` is called, once. */
+export interface UpstreamChunkSink {
+  chunk(response: GenerateContentResponse): void;
+  end(): void;
+  error(error: unknown): void;
+}
+
+/**
+ * An accepted streamed answer, pushed chunk by chunk into a sink from the socket's callback (no
+ * async iterator per layer: see pumpJsonEvents). Ending, failing or `cancel()` frees the socket,
+ * the account's in-flight count and the limiter slot, exactly once.
+ */
+export interface UpstreamStream {
+  /** Starts reading; call once. */
+  start(sink: UpstreamChunkSink): void;
+  /** Backpressure: stop reading from Google until `resume()`. */
+  pause(): void;
+  resume(): void;
+  /** Stops early (client gone, an in-band failure): the sink is not called again. Idempotent. */
+  cancel(): void;
+}
+
+class AcceptedStream implements UpstreamStream {
+  private pump?: JsonEventPump;
+  private settled = false;
+
+  constructor(
+    private readonly accepted: AcceptedCall,
+    private readonly releaseSlot: () => void,
+    private readonly timer: UpstreamTimer,
+    private readonly logger: Logger,
+  ) {}
+
+  start(sink: UpstreamChunkSink): void {
+    if (this.settled || this.pump) return;
+    const { backend } = this.accepted;
+    this.pump = pumpJsonEvents<Record<string, unknown>>(this.accepted.response.body, {
+      event: (event) => sink.chunk(backend.unwrap(event)),
+      end: () => {
+        this.settle(undefined);
+        sink.end();
+      },
+      error: (error) => {
+        this.settle(error);
+        sink.error(error);
+      },
+    }, { onMalformed: () => this.logger.warn({ msg: 'dropped a malformed event from Google', backend: backend.name }) });
+  }
+
+  pause(): void {
+    this.pump?.pause();
+  }
+
+  resume(): void {
+    this.pump?.resume();
+  }
+
+  cancel(): void {
+    this.pump?.stop();
+    this.settle(undefined);
+  }
+
+  private settle(failure: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.timer.done(failure === undefined ? 'ok' : 'error', failure);
+    // Leaving early (client gone, error) must release the socket, not leave it half-read.
+    const { body } = this.accepted.response;
+    if (!body.destroyed) body.destroy();
+    this.accepted.release();
+    this.releaseSlot();
   }
 }

@@ -43,9 +43,9 @@ export class AnthropicMessagesService {
   }
 
   /** Streams Anthropic's event sequence (headers once Google accepted the call; errors after that as `event: error`). */
-  async stream(prepared: PreparedMessage, reply: FastifyReply): Promise<void> {
+  stream(prepared: PreparedMessage, reply: FastifyReply): Promise<void> {
     const encoder = createAnthropicStreamEncoder(prepared.identity);
-    await this.pipeline.stream({ surface: 'anthropic', model: prepared.model, request: prepared.gemini, reply, encoder, framing: 'sse', headers: SSE_HEADERS });
+    return this.pipeline.stream({ surface: 'anthropic', model: prepared.model, request: prepared.gemini, reply, encoder, framing: 'sse', headers: SSE_HEADERS });
   }
 
   async countTokens(body: unknown, signal: AbortSignal): Promise<{ input_tokens: number }> {

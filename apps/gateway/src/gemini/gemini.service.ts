@@ -39,9 +39,9 @@ export class GeminiService {
     return this.upstream.countTokens({ model: model.base, contents, signal });
   }
 
-  async stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
+  stream(modelId: string, body: GenerateContentRequest, format: NativeStreamFormat, reply: FastifyReply): Promise<void> {
     const model = this.catalog.require(modelId, GEMINI_ROUTE_MODELS);
-    await this.pipeline.stream({
+    return this.pipeline.stream({
       surface: 'gemini', model, request: applyNativeDefaults(body, model), reply,
       encoder: createGeminiPassThroughEncoder(), framing: format, headers: STREAM_HEADERS[format], newline: '\r\n',
     });

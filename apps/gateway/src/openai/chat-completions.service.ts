@@ -47,10 +47,10 @@ export class ChatCompletionsService {
   }
 
   /** Streams `chat.completion.chunk`s as SSE (headers once Google accepted the call; errors after that in-band). */
-  async stream(chat: PreparedChat, reply: FastifyReply): Promise<void> {
+  stream(chat: PreparedChat, reply: FastifyReply): Promise<void> {
     const encoder = createOpenAIStreamEncoder({
       id: chat.id, created: chat.created, model: chat.model.requested, includeUsage: chat.request.stream_options?.include_usage === true,
     });
-    await this.pipeline.stream({ surface: 'openai', model: chat.model, request: chat.gemini, reply, encoder, framing: 'sse', headers: SSE_HEADERS });
+    return this.pipeline.stream({ surface: 'openai', model: chat.model, request: chat.gemini, reply, encoder, framing: 'sse', headers: SSE_HEADERS });
   }
 }

@@ -3,15 +3,15 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import {
   GATEWAY_CONFIG, GatewayError, GatewayMetrics, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest, respondWithStream,
-  type GatewayConfig, type StreamFraming, type Surface,
+  type FrameSource, type GatewayConfig, type StreamFraming, type Surface,
 } from '@app/common';
 import { KeyLimits, type Admission } from '@app/auth';
 import {
   createGeminiStreamDecoder, createStreamTransform, decodeGeminiResponse, findStreamFailure,
   type GenerateContentRequest, type GenerateContentResponse, type ResolvedModel, type StreamEncoder, type StreamErrorInfo,
-  type StreamEvent, type StreamFailure, type StreamTransform, type UsageEvent, type WireFrame,
+  type StreamEvent, type StreamFailure, type StreamTransform, type UsageEvent,
 } from '@app/translation';
-import { UpstreamService } from '@app/upstream';
+import { UpstreamService, type UpstreamStream } from '@app/upstream';
 import { StreamTelemetry } from '../observability/stream-telemetry';
 import { UsageRecorder } from '../observability/usage-recorder';
 
@@ -85,11 +85,11 @@ export class GenerationPipeline {
   }
 
   /** Streams an answer to the client in the encoder's dialect (see respondWithStream). */
-  async stream(input: StreamInput): Promise<void> {
+  stream(input: StreamInput): Promise<void> {
     const { encoder } = input;
     const writer = this.streams.open(input.reply.raw, input.surface, input.model.base);
     const heartbeatMs = this.config.openai.heartbeatMs;
-    await respondWithStream({
+    return respondWithStream({
       reply: input.reply,
       writer,
       framing: input.framing,
@@ -103,7 +103,7 @@ export class GenerationPipeline {
         try {
           const chunks = await this.withFallback(input.model.base, served, (model) => this.upstream.stream({ model, request: input.request, signal }));
           const transform = createStreamTransform({ decoder: createGeminiStreamDecoder({ newToolCallId }), encoder });
-          return this.frames(chunks, transform, input, served.model, admission);
+          return this.frameSource(chunks, transform, input, served.model, admission);
         } catch (error) {
           settle(admission, served.model, error, undefined);
           throw error;
@@ -114,25 +114,55 @@ export class GenerationPipeline {
     });
   }
 
-  private async *frames(chunks: AsyncIterable<GenerateContentResponse>, transform: StreamTransform, input: GenerationInput, model: string, admission: Admission): AsyncGenerator<WireFrame[]> {
-    let failure: unknown;
-    try {
-      for await (const chunk of chunks) {
-        const step = transform.push(chunk);
-        if (step.frames.length > 0) yield step.frames;
-        if (step.failure) throw this.failureError(step.failure, input);
-      }
-      const last = transform.end();
-      if (last.frames.length > 0) yield last.frames;
-      if (last.failure) throw this.failureError(last.failure, input);
-    } catch (error) {
-      failure = error ?? new Error('stream failed');
-      throw error;
-    } finally {
-      // A stream ends here however it ends (finished, failed, client gone): the key's lease is freed.
+  /**
+   * Google's chunks through the transform into the dialect's frames, pushed as they arrive. The
+   * failure rule (truncation, in-band errors) ends the stream with an error; however the stream
+   * ends (finished, failed, client gone), usage is recorded and the key's lease freed, once.
+   */
+  private frameSource(upstream: UpstreamStream, transform: StreamTransform, input: GenerationInput, model: string, admission: Admission): FrameSource {
+    let settled = false;
+    const finish = (failure: unknown): void => {
+      if (settled) return;
+      settled = true;
       if (transform.usage) this.usage.recordEvent(model, transform.usage);
       settle(admission, model, failure, transform.usage);
-    }
+    };
+    return {
+      start: (sink) => {
+        const fail = (error: unknown): void => {
+          finish(error ?? new Error('stream failed'));
+          sink.error(error);
+        };
+        upstream.start({
+          chunk: (chunk) => {
+            if (settled) return;
+            const step = transform.push(chunk);
+            if (step.frames.length > 0) sink.frames(step.frames);
+            if (step.failure) {
+              upstream.cancel();
+              fail(this.failureError(step.failure, input));
+            }
+          },
+          end: () => {
+            if (settled) return;
+            const last = transform.end();
+            if (last.frames.length > 0) sink.frames(last.frames);
+            if (last.failure) return fail(this.failureError(last.failure, input));
+            finish(undefined);
+            sink.end();
+          },
+          error: (error) => {
+            if (!settled) fail(error);
+          },
+        });
+      },
+      pause: () => upstream.pause(),
+      resume: () => upstream.resume(),
+      cancel: () => {
+        upstream.cancel();
+        finish(undefined);
+      },
+    };
   }
 
   /**

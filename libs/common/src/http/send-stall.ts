@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { tickEvery, type TickTask } from './shared-ticker';
 
 export interface SendStallWatch {
   /** Stops watching (idempotent); called by itself when the response closes or finishes. */
@@ -18,34 +19,48 @@ export interface SendStallOptions {
  * has needed a drain (`writableNeedDrain`) for `stallMs` without one: by default it destroys the
  * response, which is a client disconnect to everything downstream (the request's abort signal
  * fires, the upstream call is cancelled, the limiter slot is freed). `stallMs` 0 disables it.
- * Heartbeats do not hide a stall: they are writes too, and they pile up the same way.
+ * Heartbeats do not hide a stall: they are writes too, and they pile up the same way. Every watch
+ * with the same check period shares one timer (see tickEvery).
  */
 export function watchSendStall(response: Writable, stallMs: number, options: SendStallOptions = {}): SendStallWatch {
   if (stallMs <= 0) return { stop: () => undefined };
-  const onStall = options.onStall ?? (() => response.destroy());
-  let stalledSince: number | undefined;
-  const onDrain = () => { stalledSince = undefined; };
-  const timer = setInterval(() => {
-    if (!response.writableNeedDrain) {
-      stalledSince = undefined;
+  const watch = new StallWatch(response, stallMs, options.onStall ?? (() => response.destroy()));
+  watch.begin(options.checkEveryMs ?? Math.max(10, Math.min(1_000, Math.floor(stallMs / 4))));
+  return watch;
+}
+
+class StallWatch implements TickTask, SendStallWatch {
+  private stalledSince?: number;
+  private untick?: () => void;
+  private readonly onDrain = (): void => {
+    this.stalledSince = undefined;
+  };
+  readonly stop = (): void => {
+    this.untick?.();
+    this.untick = undefined;
+    this.response.off('drain', this.onDrain);
+    this.response.off('close', this.stop);
+    this.response.off('finish', this.stop);
+  };
+
+  constructor(private readonly response: Writable, private readonly stallMs: number, private readonly onStall: () => void) {}
+
+  begin(checkEveryMs: number): void {
+    this.untick = tickEvery(checkEveryMs, this);
+    this.response.on('drain', this.onDrain);
+    this.response.once('close', this.stop);
+    this.response.once('finish', this.stop);
+  }
+
+  tick(now: number): void {
+    if (!this.response.writableNeedDrain) {
+      this.stalledSince = undefined;
       return;
     }
-    const now = Date.now();
-    stalledSince ??= now;
-    if (now - stalledSince >= stallMs) {
-      stop();
-      onStall();
+    this.stalledSince ??= now;
+    if (now - this.stalledSince >= this.stallMs) {
+      this.stop();
+      this.onStall();
     }
-  }, options.checkEveryMs ?? Math.max(10, Math.min(1_000, Math.floor(stallMs / 4))));
-  timer.unref();
-  const stop = () => {
-    clearInterval(timer);
-    response.off('drain', onDrain);
-    response.off('close', stop);
-    response.off('finish', stop);
-  };
-  response.on('drain', onDrain);
-  response.once('close', stop);
-  response.once('finish', stop);
-  return { stop };
+  }
 }

@@ -109,18 +109,29 @@ export class StreamResponseWriter {
   }
 
   async write(chunk: string): Promise<void> {
-    if (this.clientGone || this.finished) return;
+    if (this.writeNow(chunk)) return;
+    await new Promise<void>((resolve) => this.onceDrained(resolve));
+  }
+
+  /**
+   * Writes without waiting: true while the socket takes more, false once its buffer is full (call
+   * `onceDrained` and stop producing until then). A stream that is over takes nothing and says true.
+   */
+  writeNow(chunk: string): boolean {
+    if (this.clientGone || this.finished) return true;
     this.lastWriteAt = performance.now();
-    if (this.response.write(chunk)) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.response.off('drain', done);
-        this.response.off('close', done);
-        resolve();
-      };
-      this.response.once('drain', done);
-      this.response.once('close', done);
-    });
+    return this.response.write(chunk);
+  }
+
+  /** Calls `then` once the socket drained, or the response closed (whichever comes first). */
+  onceDrained(then: () => void): void {
+    const done = (): void => {
+      this.response.off('drain', done);
+      this.response.off('close', done);
+      then();
+    };
+    this.response.once('drain', done);
+    this.response.once('close', done);
   }
 
   end(chunk?: string): void {

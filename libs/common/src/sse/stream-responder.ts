@@ -2,6 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { ServiceUnavailableError, type GatewayError } from '../errors/gateway-error';
 import { toGatewayError } from '../errors/dialects';
 import { watchSendStall } from '../http/send-stall';
+import { tickEvery } from '../http/shared-ticker';
 import type { StreamResponseWriter } from './response-writer';
 
 /** One piece of a streamed answer (the same shape as @app/translation's WireFrame). */
@@ -28,15 +29,36 @@ export interface StreamPlan {
   /** Sent while nothing was written for `intervalMs` (0 or absent: never). */
   heartbeat?: { frame: ResponseFrame; intervalMs: number };
   /**
-   * Starts the upstream call; resolves once Google accepted it. Each batch of frames is written in
-   * one write. Throwing before it resolves answers with an error status (through the global
-   * filter); throwing later ends the stream with `failFrames`.
+   * Starts the upstream call; resolves once Google accepted it, with the source of the answer's
+   * frames. Throwing before it resolves answers with an error status (through the global filter);
+   * an error the source reports later ends the stream with `failFrames`.
    */
-  open(signal: AbortSignal): Promise<AsyncIterable<ResponseFrame[]>>;
+  open(signal: AbortSignal): Promise<FrameSource>;
   /** The dialect's final frames for an error after the headers went out. */
   failFrames(error: GatewayError): ResponseFrame[];
   /** Told about every error that ended a started stream (for logs), never about a client leaving. */
   onError?(error: GatewayError): void;
+}
+
+/** Where a FrameSource pushes. After `end` or `error` (exactly one, once) nothing more is called. */
+export interface FrameSink {
+  /** One batch of frames, written in one write. */
+  frames(frames: ResponseFrame[]): void;
+  end(): void;
+  error(error: unknown): void;
+}
+
+/**
+ * A streamed answer that pushes its frames as the upstream chunks arrive (from the socket's
+ * callback, synchronously), with backpressure by pause/resume. Pushing instead of pulling keeps
+ * nothing pending per stream between two chunks: no suspended generator, no promise.
+ */
+export interface FrameSource {
+  start(sink: FrameSink): void;
+  pause(): void;
+  resume(): void;
+  /** The client left or the stream was terminated: stop, free the upstream call, never call the sink again. */
+  cancel(): void;
 }
 
 const SHUTTING_DOWN = 'The gateway is shutting down; retry the request.';
@@ -46,11 +68,12 @@ const SHUTTING_DOWN = 'The gateway is shutting down; retry the request.';
  * Google accepted the call, so any error before that (limits, Google's 4xx/429/5xx, a shutdown)
  * is thrown to the global exception filter and answered with its real status in the caller's
  * dialect. After that, an error becomes the dialect's last frames. Owns hijacking, framing (SSE or
- * JSON array), backpressure (one awaited write per batch), heartbeats, client abort and terminate.
+ * JSON array), backpressure (the source pauses while the client's socket is full), heartbeats,
+ * client abort and terminate.
  */
 export async function respondWithStream(plan: StreamPlan): Promise<void> {
   const { writer } = plan;
-  let source: AsyncIterable<ResponseFrame[]>;
+  let source: FrameSource;
   try {
     source = await plan.open(writer.signal);
   } catch (error) {
@@ -74,46 +97,96 @@ export async function respondWithStream(plan: StreamPlan): Promise<void> {
   const stall = watchSendStall(plan.reply.raw, plan.sendStallMs ?? 0);
   const heartbeat = startHeartbeat(writer, framer, plan.heartbeat);
   try {
-    for await (const frames of source) {
-      await write(writer, framer.frames(frames));
-      if (writer.clientGone) return;
-    }
-    writer.end(framer.close());
-  } catch (error) {
-    if (writer.clientGone) return;
-    const failure = toGatewayError(error);
-    plan.onError?.(failure);
-    writer.failed();
-    const { text, raw } = framer.frames(plan.failFrames(failure));
-    await writer.write(text);
-    for (const piece of raw) {
-      // A write of its own, after the previous one left (see the Gemini pass-through encoder).
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      await writer.write(piece);
-    }
-    writer.end(framer.close());
+    await pipeFrames(plan, source, framer);
   } finally {
-    if (heartbeat) clearInterval(heartbeat);
+    heartbeat?.();
     stall.stop();
     // A hijacked response must always be ended, or server shutdown waits on it forever.
     if (writer.clientGone) writer.end();
   }
 }
 
-async function write(writer: StreamResponseWriter, framed: { text: string; raw: string[] }): Promise<void> {
-  if (framed.text !== '') await writer.write(framed.text);
-  for (const piece of framed.raw) await writer.write(piece);
+/** Writes what the source pushes, pausing it while the client's socket is full; resolves when the stream is over. */
+function pipeFrames(plan: StreamPlan, source: FrameSource, framer: Framer): Promise<void> {
+  const { writer } = plan;
+  return new Promise<void>((resolve) => {
+    let over = false;
+    let waitingForDrain = false;
+    const finish = (): void => {
+      if (over) return;
+      over = true;
+      writer.signal.removeEventListener('abort', onGone);
+      resolve();
+    };
+    // The client left (or a shutdown terminated the stream): the upstream call is cancelled.
+    const onGone = (): void => {
+      source.cancel();
+      finish();
+    };
+    const resume = (): void => {
+      waitingForDrain = false;
+      if (!over) source.resume();
+    };
+    if (writer.clientGone) return onGone();
+    writer.signal.addEventListener('abort', onGone, { once: true });
+    const sink: FrameSink = {
+      frames(frames) {
+        if (over) return;
+        const { text, raw } = framer.frames(frames);
+        let more = text === '' || writer.writeNow(text);
+        for (const piece of raw) more = writer.writeNow(piece) && more;
+        if (!more && !waitingForDrain) {
+          waitingForDrain = true;
+          source.pause();
+          writer.onceDrained(resume);
+        }
+      },
+      end() {
+        if (over) return;
+        writer.end(framer.close());
+        finish();
+      },
+      error(error) {
+        if (over) return;
+        if (writer.clientGone) return finish();
+        void writeFailure(plan, framer, error).then(finish, finish);
+      },
+    };
+    try {
+      source.start(sink);
+    } catch (error) {
+      sink.error(error);
+    }
+  });
 }
 
-function startHeartbeat(writer: StreamResponseWriter, framer: Framer, heartbeat: StreamPlan['heartbeat']): NodeJS.Timeout | undefined {
+/** The dialect's final frames for an error after the headers went out, then the end of the body. */
+async function writeFailure(plan: StreamPlan, framer: Framer, error: unknown): Promise<void> {
+  const { writer } = plan;
+  const failure = toGatewayError(error);
+  plan.onError?.(failure);
+  writer.failed();
+  const { text, raw } = framer.frames(plan.failFrames(failure));
+  await writer.write(text);
+  for (const piece of raw) {
+    // A write of its own, after the previous one left (see the Gemini pass-through encoder).
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await writer.write(piece);
+  }
+  writer.end(framer.close());
+}
+
+/** Writes the heartbeat frame when nothing was written for its interval; one shared timer per interval. */
+function startHeartbeat(writer: StreamResponseWriter, framer: Framer, heartbeat: StreamPlan['heartbeat']): (() => void) | undefined {
   if (!heartbeat || heartbeat.intervalMs <= 0 || framer.framing !== 'sse') return undefined;
   const { text } = framer.frames([heartbeat.frame]);
-  const timer = setInterval(() => {
-    if (writer.ended || writer.clientGone) return;
-    if (writer.idleMs >= heartbeat.intervalMs) void writer.write(text);
-  }, Math.max(50, Math.floor(heartbeat.intervalMs / 2)));
-  timer.unref();
-  return timer;
+  const { intervalMs } = heartbeat;
+  return tickEvery(Math.max(50, Math.floor(intervalMs / 2)), {
+    tick() {
+      if (writer.ended || writer.clientGone) return;
+      if (writer.idleMs >= intervalMs) void writer.write(text);
+    },
+  });
 }
 
 /** Turns frames into bytes: SSE events, or the elements of one JSON array. */

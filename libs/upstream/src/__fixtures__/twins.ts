@@ -10,7 +10,8 @@ import { AccessTokenService, CredentialPool, CredentialStore, TokenEndpoint, par
 import { CodeAssistHttp, encodeBody, type UpstreamBody, type UpstreamCall, type UpstreamResponse } from '../code-assist-http';
 import { ProjectService } from '../project.service';
 import type { UpstreamLimiter } from '../limiter/upstream-limiter';
-import { UpstreamService } from '../upstream.service';
+import { UpstreamService, type UpstreamStream } from '../upstream.service';
+import type { GenerateContentResponse } from '@app/translation';
 import { PublicApiHttp, type PublicApiCall } from '../backends/public-api-http';
 import { VertexTokens } from '../backends/vertex-backend';
 
@@ -165,4 +166,11 @@ export function upstreamRig(labels: Array<string | Record<string, unknown>> = ['
 export async function counterValue(metric: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> }, labels: Record<string, string> = {}): Promise<number> {
   const { values } = await metric.get();
   return values.filter((value) => Object.entries(labels).every(([key, wanted]) => value.labels[key] === wanted)).reduce((sum, value) => sum + value.value, 0);
+}
+
+/** Pulls a pushed upstream stream into an array; rejects with the stream's error (after the chunks before it). */
+export function collectStream(stream: UpstreamStream, seen: GenerateContentResponse[] = []): Promise<GenerateContentResponse[]> {
+  return new Promise((resolve, reject) => {
+    stream.start({ chunk: (chunk) => seen.push(chunk), end: () => resolve(seen), error: reject });
+  });
 }

@@ -1,5 +1,5 @@
 import type { GatewayError } from '@app/common';
-import { counterValue, googleError, upstreamRig } from '../__fixtures__/twins';
+import { collectStream, counterValue, googleError, upstreamRig } from '../__fixtures__/twins';
 
 const ERROR_INFO = 'type.googleapis.com/google.rpc.ErrorInfo';
 const RETRY_INFO = 'type.googleapis.com/google.rpc.RetryInfo';
@@ -24,8 +24,7 @@ describe('backend port: the Gemini API adapter', () => {
 
   it('streams with ?alt=sse and counts tokens with {contents}', async () => {
     const rig = upstreamRig([studio]);
-    const events = [];
-    for await (const event of await rig.service.stream({ model: 'gemini-2.5-flash', request })) events.push(event);
+    const events = await collectStream(await rig.service.stream({ model: 'gemini-2.5-flash', request }));
     expect(events).toEqual([{ candidates: [expect.objectContaining({ finishReason: 'STOP' })] }]);
     expect(rig.publicHttp.calls[0].url).toBe('https://generativelanguage.test/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
     await expect(rig.service.countTokens({ model: 'gemini-2.5-flash', contents: request.contents })).resolves.toEqual({ totalTokens: 9 });
