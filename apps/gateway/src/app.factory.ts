@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger as PinoLogger } from 'pino';
 import { ClientKeyGuard, credentialSourcesFrom, loadGoogleCredentials, type LoadedCredentials } from '@app/auth';
-import { GatewayMetrics, PinoNestLogger, type GatewayConfig } from '@app/common';
+import { GatewayMetrics, PinoNestLogger, installLeanAsyncResourceBind, type GatewayConfig } from '@app/common';
 import { DrainState } from '@app/health';
 import { installHttpObservability } from './observability/http-observer';
 import { GatewayModule } from './gateway.module';
@@ -25,6 +25,8 @@ export interface CreateGatewayOptions {
 export async function createGatewayApp(options: CreateGatewayOptions): Promise<NestFastifyApplication> {
   const sources = credentialSourcesFrom(options.config.google, options.cwdForCredentials);
   const credentials = options.credentials ?? (await loadGoogleCredentials({ ...sources, geminiHome: options.geminiHome ?? sources.geminiHome }));
+  // Fastify binds a function per request body; Node 20's bind is slow for a deprecated accessor (decision 0011).
+  installLeanAsyncResourceBind();
   const adapter = new FastifyAdapter({
     bodyLimit: options.config.http.maxBodyBytes,
     trustProxy: true,

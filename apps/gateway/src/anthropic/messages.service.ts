@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { InvalidRequestError, SSE_HEADERS } from '@app/common';
+import { InvalidRequestError, SSE_HEADERS, randomId } from '@app/common';
 import {
   TranslationError, aggregateAnthropicMessage, convertAnthropicCountTokensToContents, convertAnthropicRequestToGemini,
   createAnthropicStreamEncoder, parseAnthropicCountTokensRequest, parseAnthropicMessagesRequest,
@@ -32,7 +31,7 @@ export class AnthropicMessagesService {
       const request = parseAnthropicMessagesRequest(body);
       const model = this.catalog.require(request.model);
       const gemini = convertAnthropicRequestToGemini(request, model, body);
-      const identity = { id: `msg_${randomBytes(12).toString('base64url')}`, model: model.requested, stopSequences: request.stop_sequences ?? [] };
+      const identity = { id: `msg_${randomId(12)}`, model: model.requested, stopSequences: request.stop_sequences ?? [] };
       return { request, model, gemini, identity };
     });
   }

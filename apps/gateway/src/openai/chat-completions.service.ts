@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { InvalidRequestError, SSE_HEADERS } from '@app/common';
+import { InvalidRequestError, SSE_HEADERS, randomId } from '@app/common';
 import {
   TranslationError, aggregateChatCompletion, collectRemoteImageUrls, convertChatRequestToGemini, createOpenAIStreamEncoder, parseChatCompletionRequest,
   type ChatCompletion, type ChatCompletionRequest, type GenerateContentRequest, type ResolvedModel,
@@ -34,7 +33,7 @@ export class ChatCompletionsService {
       const remoteUrls = collectRemoteImageUrls(request);
       const remoteImages = remoteUrls.length > 0 && this.images.enabled ? await this.images.fetchAll(remoteUrls, signal) : undefined;
       const gemini = convertChatRequestToGemini(request, { model, remoteImages });
-      return { request, model, gemini, id: `chatcmpl-${randomBytes(12).toString('base64url')}`, created: Math.floor(Date.now() / 1000) };
+      return { request, model, gemini, id: `chatcmpl-${randomId(12)}`, created: Math.floor(Date.now() / 1000) };
     } catch (error) {
       if (error instanceof TranslationError) throw new InvalidRequestError(error.message, { param: error.param, code: error.code });
       throw error;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import {
-  GATEWAY_CONFIG, GatewayError, GatewayMetrics, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest, respondWithStream,
+  GATEWAY_CONFIG, GatewayError, randomId, GatewayMetrics, UpstreamError, UpstreamTimeoutError, UpstreamUnreachableError, currentRequest, respondWithStream,
   type FrameSource, type GatewayConfig, type StreamFraming, type Surface,
 } from '@app/common';
 import { KeyLimits, type Admission } from '@app/auth';
@@ -201,7 +200,7 @@ function errorInfo(error: GatewayError): StreamErrorInfo {
 
 /** A fresh tool-call id (the encoder may wrap it, e.g. with the thought signature). */
 export function newToolCallId(): string {
-  return randomBytes(9).toString('base64url');
+  return randomId(9);
 }
 
 /** A 429 of Google's (or of the pool, every account cooling) — not one of the gateway's own limits. */

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { GATEWAY_CONFIG, InvalidRequestError, SharedState, type GatewayConfig } from '@app/common';
+import { GATEWAY_CONFIG, InvalidRequestError, SharedState, randomId, type GatewayConfig } from '@app/common';
 import type { ResponseObject, ResponsesRequest } from '@app/translation';
 
 /** What a stored response keeps: the Response itself and the whole input that led to it. */
@@ -76,7 +75,7 @@ export class ResponseStore {
 
 /** `resp_<48 hex>`, as OpenAI's. */
 export function newResponseId(): string {
-  return `resp_${randomBytes(24).toString('hex')}`;
+  return `resp_${randomId(24, 'hex')}`;
 }
 
 /** Output item ids `<prefix>_<response hex>_<n>`: an item reference finds its response without an index. */
