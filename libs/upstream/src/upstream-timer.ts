@@ -17,8 +17,9 @@ const COUNTED_AT_THE_END = new Set(['timeout', 'network', 'bad_response']);
  * Times one call to Google (any backend) for the upstream histograms and for the request's gateway-overhead
  * figure (the time spent waiting for Google on a non-streamed generation).
  */
-export function startUpstreamTimer(metrics: Pick<GatewayMetrics, 'upstreamFirstByte' | 'upstreamDuration' | 'upstreamErrors'>, model: string, method: string): UpstreamTimer {
+export function startUpstreamTimer(metrics: Pick<GatewayMetrics, 'upstreamFirstByte' | 'upstreamDuration' | 'upstreamErrors' | 'modelLabel'>, modelName: string, method: string): UpstreamTimer {
   const started = performance.now();
+  const model = metrics.modelLabel(modelName);
   const context = currentRequest();
   let finished = false;
   let backend = 'none';

@@ -72,7 +72,7 @@ export class UpstreamService {
     const hooks = {
       onRefreshRetry: (credential: GoogleCredential) => this.metrics.upstreamRetries.inc({ reason: 'auth_refresh', backend: backendNameOf(credential) }),
       onGoogleError: ({ payload, classified }: GoogleFailure, credential: GoogleCredential, call: { model?: string }) => {
-        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ?? 'none', backend: backendNameOf(credential) });
+        this.metrics.upstreamErrors.inc({ class: metricClassFor(failureClassOfGoogleError(classified.errorClass)), model: call.model ? this.metrics.modelLabel(call.model) : 'none', backend: backendNameOf(credential) });
         this.logger.warn({ msg: 'Google answered an error', backend: backendNameOf(credential), status: payload.code, googleStatus: payload.status, errorClass: classified.errorClass, reason: classified.reason, credential: credential.label });
       },
     };

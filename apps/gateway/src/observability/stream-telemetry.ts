@@ -13,9 +13,10 @@ export class StreamTelemetry {
 
   open(response: ServerResponse, surface: Surface, model: string): StreamResponseWriter {
     this.metrics.streamsOpen.inc({ surface });
+    const modelLabel = this.metrics.modelLabel(model);
     const writer: StreamResponseWriter = new StreamResponseWriter(response, {
       onStart: (elapsedMs, overheadMs) => {
-        this.metrics.timeToFirstByte.observe({ surface, model }, elapsedMs / 1000);
+        this.metrics.timeToFirstByte.observe({ surface, model: modelLabel }, elapsedMs / 1000);
         this.metrics.gatewayOverhead.observe({ surface }, overheadMs / 1000);
       },
       onEnd: (outcome, elapsedMs) => {

@@ -9,9 +9,10 @@ export class UsageRecorder {
 
   recordEvent(model: string, usage: UsageEvent): void {
     const client = currentRequest()?.clientKeyName ?? 'none';
+    const label = this.metrics.modelLabel(model);
     // completionTokens already includes the reasoning tokens (see toUsageEvent).
-    if (usage.promptTokens > 0) this.metrics.tokens.inc({ model, client, type: 'prompt' }, usage.promptTokens);
-    if (usage.completionTokens > 0) this.metrics.tokens.inc({ model, client, type: 'completion' }, usage.completionTokens);
-    if (usage.reasoningTokens > 0) this.metrics.tokens.inc({ model, client, type: 'reasoning' }, usage.reasoningTokens);
+    if (usage.promptTokens > 0) this.metrics.tokens.inc({ model: label, client, type: 'prompt' }, usage.promptTokens);
+    if (usage.completionTokens > 0) this.metrics.tokens.inc({ model: label, client, type: 'completion' }, usage.completionTokens);
+    if (usage.reasoningTokens > 0) this.metrics.tokens.inc({ model: label, client, type: 'reasoning' }, usage.reasoningTokens);
   }
 }

@@ -185,7 +185,7 @@ export class GenerationPipeline {
   }
 
   private failureError(failure: StreamFailure, input: GenerationInput): GatewayError {
-    if (failure.code === 'upstream_truncated') this.metrics.upstreamErrors.inc({ class: 'truncated', model: input.model.base });
+    if (failure.code === 'upstream_truncated') this.metrics.upstreamErrors.inc({ class: 'truncated', model: this.metrics.modelLabel(input.model.base) });
     this.logger.warn({ msg: 'the answer failed in-band', surface: input.surface, code: failure.code });
     return new UpstreamStreamFailure(failure);
   }

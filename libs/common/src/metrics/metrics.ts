@@ -6,7 +6,7 @@ const OVERHEAD_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0
 /**
  * Every metric the gateway exports, declared in one place. Names follow
  * `geminicli2api_<area>_<name>_<unit>`; label values are bounded (route templates, model ids from
- * the catalog, client key NAMES from config, fixed enums). No label ever carries a secret.
+ * the catalog plus at most 32 others (`modelLabel`), client key NAMES from config, fixed enums). No label ever carries a secret.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -41,7 +41,34 @@ export class GatewayMetrics {
   readonly modelFallbacks = new Counter({ name: 'geminicli2api_model_fallbacks_total', help: 'Requests served by a MODEL_FALLBACKS model because every account was cooling for the one asked for.', labelNames: ['from', 'to'], registers: [this.registry] });
   readonly gatewayOverhead = new Histogram({ name: 'geminicli2api_gateway_overhead_seconds', help: 'Time the gateway itself added: total minus upstream (streams: time to first byte minus upstream time to first byte).', labelNames: ['surface'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
 
+  /** Model names that are always their own label value: the catalog's (see `knowModels`). */
+  private readonly knownModels = new Set<string>();
+  /** Other model names (forwarded, not in the catalog), first come first served, at most MAX_EXTRA_MODEL_LABELS. */
+  private readonly extraModels = new Set<string>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Registers the catalog's model ids: they are label values as they are. */
+  knowModels(ids: Iterable<string>): void {
+    for (const id of ids) this.knownModels.add(id);
+  }
+
+  /**
+   * The `model` label value for a model name. Names outside the catalog are forwarded to Google
+   * (a new model works before the catalog knows it), so clients choose them: the first
+   * MAX_EXTRA_MODEL_LABELS such names keep their own series, every later one is counted as
+   * `other`. A client inventing names cannot grow the series without bound.
+   */
+  modelLabel(model: string): string {
+    if (this.knownModels.has(model) || this.extraModels.has(model)) return model;
+    if (this.extraModels.size >= MAX_EXTRA_MODEL_LABELS) return OTHER_MODEL_LABEL;
+    this.extraModels.add(model);
+    return model;
+  }
 }
+
+/** How many model names outside the catalog get a label value of their own, per process. */
+export const MAX_EXTRA_MODEL_LABELS = 32;
+export const OTHER_MODEL_LABEL = 'other';
