@@ -85,15 +85,23 @@ export async function respondWithStream(plan: StreamPlan): Promise<void> {
     }
     throw error;
   }
-  plan.reply.hijack();
   const framer = new Framer(plan.framing, plan.newline ?? '\n');
-  writer.onTerminate(() => {
+  try {
+    plan.reply.hijack();
+    writer.onTerminate(() => {
+      writer.failed();
+      const error = new ServiceUnavailableError(SHUTTING_DOWN, { code: 'server_shutting_down', retryAfterSeconds: 1 });
+      const { text, raw } = framer.frames(plan.failFrames(error));
+      writer.end(text + raw.join('') + framer.close());
+    });
+    writer.start(200, plan.headers);
+  } catch (error) {
+    // Google's call is open and its socket, account and slot are held: free them before giving up.
+    source.cancel();
     writer.failed();
-    const error = new ServiceUnavailableError(SHUTTING_DOWN, { code: 'server_shutting_down', retryAfterSeconds: 1 });
-    const { text, raw } = framer.frames(plan.failFrames(error));
-    writer.end(text + raw.join('') + framer.close());
-  });
-  writer.start(200, plan.headers);
+    plan.reply.raw.destroy();
+    throw error;
+  }
   const stall = watchSendStall(plan.reply.raw, plan.sendStallMs ?? 0);
   const heartbeat = startHeartbeat(writer, framer, plan.heartbeat);
   try {
