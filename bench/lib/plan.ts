@@ -59,7 +59,7 @@ export const FULL_PLAN: BenchPlan = {
     { concurrency: 256, warmupMs: 1_000, durationMs: 8_000, maxRequests: 200_000 },
   ],
   slow: { concurrency: 64, warmupMs: 2_000, durationMs: 10_000, maxRequests: 5_000, upstreamDelayMs: 1_000, staggerMs: 1_000 },
-  stream: { concurrency: 64, warmupMs: 1_000, durationMs: 8_000, maxRequests: 20_000, chunks: 10, chunkDelayMs: 50, staggerMs: 500 },
+  stream: { concurrency: 64, warmupMs: 1_000, durationMs: 24_000, maxRequests: 20_000, chunks: 10, chunkDelayMs: 50, staggerMs: 500 },
   openStreams: [
     { streams: 1_000, chunks: 20, chunkDelayMs: 1_000, rampPerSecond: 250 },
     { streams: 10_000, chunks: 12, chunkDelayMs: 5_000, rampPerSecond: 300 },
