@@ -1,7 +1,7 @@
 import type { GeminiGenerationConfig, GeminiThinkingConfig, GenerateContentRequest } from '../gemini/types';
 import type { ResolvedModel, ThinkingProfile } from '../models/catalog';
 import { thinkingConfigFor, variantThinkingConfig, type ThinkingIntent } from '../models/thinking';
-import { DEFAULT_SAFETY_SETTINGS } from '../openai/convert-request';
+import { assembleGenerateRequest } from '../gemini/native-defaults';
 import { convertAnthropicMessages } from './convert-messages';
 import { convertAnthropicTools } from './convert-tools';
 import type { AnthropicCountTokensRequest, AnthropicMessagesRequest, AnthropicThinking } from './request-schema';
@@ -21,14 +21,7 @@ export function convertAnthropicRequestToGemini(request: AnthropicMessagesReques
   if (stopSequences.length > 0) generationConfig.stopSequences = stopSequences;
   const thinkingConfig = anthropicThinkingConfig(request.thinking, request.output_config?.effort, model);
   if (thinkingConfig) generationConfig.thinkingConfig = thinkingConfig;
-  return {
-    contents,
-    ...(systemInstruction ? { systemInstruction } : {}),
-    ...(tools ? { tools } : {}),
-    ...(toolConfig ? { toolConfig } : {}),
-    safetySettings: DEFAULT_SAFETY_SETTINGS.map((setting) => ({ ...setting })),
-    generationConfig,
-  };
+  return assembleGenerateRequest({ contents, systemInstruction, tools, toolConfig, generationConfig });
 }
 
 /** count_tokens: only the prompt matters (Code Assist's countTokens takes contents alone). */

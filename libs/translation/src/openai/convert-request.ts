@@ -1,5 +1,5 @@
 import { TranslationError } from '../errors';
-import { BLOCK_NONE_SAFETY_SETTINGS } from '../gemini/native-defaults';
+import { BLOCK_NONE_SAFETY_SETTINGS, assembleGenerateRequest } from '../gemini/native-defaults';
 import type { GeminiGenerationConfig, GeminiThinkingConfig, GenerateContentRequest } from '../gemini/types';
 import type { ResolvedModel } from '../models/catalog';
 import { thinkingConfigFor, variantThinkingConfig, type ThinkingIntent } from '../models/thinking';
@@ -39,14 +39,7 @@ export function convertChatRequestToGemini(request: ChatCompletionRequest, optio
   });
   const { tools, toolConfig } = convertTools(request, model);
   const generationConfig = generationConfigOf(request, model);
-  return {
-    contents,
-    ...(systemInstruction ? { systemInstruction } : {}),
-    ...(tools ? { tools } : {}),
-    ...(toolConfig ? { toolConfig } : {}),
-    safetySettings: DEFAULT_SAFETY_SETTINGS.map((setting) => ({ ...setting })),
-    ...(Object.keys(generationConfig).length > 0 ? { generationConfig } : {}),
-  };
+  return assembleGenerateRequest({ contents, systemInstruction, tools, toolConfig, generationConfig });
 }
 
 function generationConfigOf(request: ChatCompletionRequest, model: ResolvedModel): GeminiGenerationConfig {

@@ -1,7 +1,8 @@
 import type { GeminiGenerationConfig, GenerateContentRequest } from '../gemini/types';
 import type { ResolvedModel } from '../models/catalog';
 import type { InlineBlob } from '../openai/data-url';
-import { DEFAULT_SAFETY_SETTINGS, thinkingConfigForEffort } from '../openai/convert-request';
+import { assembleGenerateRequest } from '../gemini/native-defaults';
+import { thinkingConfigForEffort } from '../openai/convert-request';
 import { sanitizeJsonSchema } from '../openai/json-schema';
 import { convertInput } from './convert-input';
 import { convertResponsesTools } from './convert-tools';
@@ -34,14 +35,7 @@ export function convertResponsesRequestToGemini(request: ResponsesRequest, optio
   });
   const { tools, toolConfig, customToolNames, namespaces, dropped } = convertResponsesTools(request, model);
   const generationConfig = generationConfigOf(request, model);
-  const gemini: GenerateContentRequest = {
-    contents,
-    ...(systemInstruction ? { systemInstruction } : {}),
-    ...(tools ? { tools } : {}),
-    ...(toolConfig ? { toolConfig } : {}),
-    safetySettings: DEFAULT_SAFETY_SETTINGS.map((setting) => ({ ...setting })),
-    ...(Object.keys(generationConfig).length > 0 ? { generationConfig } : {}),
-  };
+  const gemini = assembleGenerateRequest({ contents, systemInstruction, tools, toolConfig, generationConfig });
   return { gemini, customToolNames, namespaces, droppedTools: dropped };
 }
 
